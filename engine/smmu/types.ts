@@ -110,6 +110,18 @@ export interface WalkStep {
   readonly cls?: FaultClass
 }
 
+/** One stage's leaf mapping, as a nested walk found it (the split IOTLB caches stages apart). */
+export interface LeafInfo {
+  /** Input page (IOVA or IPA >> 12) of the leaf, aligned to 2^sizeBits. */
+  readonly ipn: number
+  readonly sizeBits: number
+  readonly level: number
+  readonly granule: Granule
+  /** Output base of the leaf: an IPA for stage 1 of a nested walk, else a PA. */
+  readonly pa: number
+  readonly perm: Perm
+}
+
 export interface WalkOk {
   readonly ok: true
   /** Output address of the accessed byte. */
@@ -124,6 +136,9 @@ export interface WalkOk {
   readonly perm: Perm
   /** Stage-2 permission in a nested walk; equal to perm otherwise. */
   readonly parentPerm: Perm
+  /** Nested walks: each stage's leaf (the combined entry is the smaller of the two). */
+  readonly s1Leaf?: LeafInfo
+  readonly s2Leaf?: LeafInfo
 }
 
 export interface WalkErr {

@@ -1,0 +1,192 @@
+import { commandFromFields, decodeCommand, encodeCommand } from './arch/commands'
+import { regByName, REG } from './arch/registers'
+import { hex64 } from './arch/u64'
+import { queueIndex, queueIsFull, queueIncrement } from './arch/queue'
+import { Journal } from './journal/journal'
+import { MmioBus } from './mem/bus'
+import { PhysMem } from './mem/physmem'
+import type { CommandSpec, Scenario, Step } from './scenario/format'
+import { Smmu } from './smmu/smmu'
+import type { DmaOutcome } from './smmu/translate'
+
+/**
+ * A platform built from a scenario: physical memory, the SMMU behind its
+ * MMIO bus, and the DMA masters; and the runner that carries out the
+ * scenario's steps in order, each in an `op` span.
+ */
+
+export interface ExpectOutcome {
+  readonly step: number
+  readonly ok: boolean
+  readonly message: string
+  readonly record: number
+}
+
+/** A step the engine could not carry out: the run stops there with this message. */
+export class StepError extends Error {}
+
+/** Offset of page 1 in the SMMU's MMIO window (IHI 0070 6.1). */
+const PAGE1 = 0x10000
+
+export class Machine {
+  readonly j: Journal
+  readonly mem: PhysMem
+  readonly smmu: Smmu
+  readonly bus: MmioBus
+  readonly expectations: ExpectOutcome[] = []
+  stopped: { step: number; message: string } | undefined
+  /** The last DMA's outcome and where `expect` looks for events (records since the previous expect). */
+  private lastDma: DmaOutcome | undefined
+  private checkFrom = 0
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: { journal?: boolean } = {},
+  ) {
+    const p = scenario.platform
+    this.j = new Journal(opts.journal ?? true)
+    this.mem = new PhysMem(p.ram.base, p.ram.size, this.j)
+    this.smmu = new Smmu(this.j, this.mem, {
+      params: p.smmu,
+      tlb: p.smmu.tlb,
+      qemuCompat: p.qemuCompat,
+    })
+    this.bus = new MmioBus(this.j, this.smmu)
+    this.smmu.reset()
+  }
+
+  /** Run steps [from, to); stops at the first step that cannot be carried out. */
+  run(to = this.scenario.steps.length): void {
+    const steps = this.scenario.steps
+    for (let i = 0; i < Math.min(to, steps.length) && !this.stopped; i++) {
+      const step = steps[i]
+      try {
+        this.j.span('op', 'scenario', { op: step.op, index: i, note: step.note }, () => this.step(step, i))
+      } catch (e) {
+        const message = e instanceof StepError ? e.message : `engine error: ${e instanceof Error ? e.message : String(e)}`
+        this.j.entry('error', 'scenario', { index: i, message })
+        this.stopped = { step: i, message }
+      }
+    }
+  }
+
+  private step(step: Step, index: number): void {
+    switch (step.op) {
+      case 'mmio':
+        return this.mmio(step)
+      case 'cmd':
+        return this.issue([step.command], step.noProd)
+      case 'cmds':
+        return this.issue(step.commands, step.noProd)
+      case 'write': {
+        const bytes = new Uint8Array(step.size)
+        let v = step.value
+        for (let k = 0; k < step.size; k++, v >>= 8n) bytes[k] = Number(v & 0xffn)
+        if (!this.mem.contains(step.pa, step.size)) throw new StepError(`write: no memory at 0x${step.pa.toString(16)}`)
+        this.mem.writeBytes(step.pa, bytes, 'host')
+        return
+      }
+      case 'dma': {
+        const dev = this.scenario.platform.devices.find((d) => d.name === step.device)
+        if (!dev) throw new StepError(`dma: no device named ${step.device}`)
+        this.lastDma = this.smmu.dma({
+          sid: dev.sid,
+          ssid: step.ssid,
+          iova: BigInt(step.iova),
+          access: { read: step.access === 'read', write: step.access === 'write' },
+          device: dev.name,
+        })
+        return
+      }
+      case 'expect':
+        return this.expect(step, index)
+      default:
+        throw new StepError(`${step.op}: this version of smmuscope models the SMMU only; the host driver and hypervisor operations come with their models`)
+    }
+  }
+
+  private mmio(step: Extract<Step, { op: 'mmio' }>): void {
+    let offset: number
+    let width = 4
+    if (typeof step.reg === 'number') offset = step.reg
+    else {
+      const def = regByName(step.reg)
+      if (!def) throw new StepError(`mmio: no register named ${step.reg}`)
+      offset = def.offset + (def.page === 1 ? PAGE1 : 0)
+      width = def.width / 8
+    }
+    const size = step.size ?? width
+    if (size !== 4 && size !== 8) {
+      // Only 32- and 64-bit accesses reach SMMU registers (IHI 0070 6.2).
+      this.j.entry('mmio.error', 'host', { reg: step.reg, offset, size, message: `${size * 8}-bit access: the SMMU accepts only 32- and 64-bit register accesses` })
+      return
+    }
+    if (step.access === 'read') this.bus.read('host', offset, size)
+    else this.bus.write('host', offset, size, step.value ?? 0n)
+  }
+
+  /**
+   * Append commands to the host command queue as a driver does
+   * (arm_smmu_cmdq_issue_cmdlist): read the queue registers, check space
+   * with the wrap bits, write each entry, then publish PROD once.
+   */
+  private issue(cmds: readonly CommandSpec[], noProd: boolean): void {
+    const baseReg = this.bus.read('host', REG.CMDQ_BASE.offset, 8)
+    const base = REG.CMDQ_BASE.layout.get([baseReg], 'ADDR')
+    const log2 = Math.min(REG.CMDQ_BASE.layout.get([baseReg], 'LOG2SIZE'), this.smmu.feat.cmdqLog2)
+    let prod = Number(this.bus.read('host', REG.CMDQ_PROD.offset, 4))
+    const cons = Number(this.bus.read('host', REG.CMDQ_CONS.offset, 4))
+    for (const spec of cmds) {
+      if (queueIsFull(prod, cons, log2)) throw new StepError(`CMDQ is full (PROD 0x${prod.toString(16)}, CONS 0x${cons.toString(16)}): nothing consumes it`)
+      const words = 'raw' in spec ? [spec.raw[0], spec.raw[1]] : encodeCommand(commandFromFields(spec.opcode, spec.fields))
+      const index = queueIndex(prod, log2)
+      const addr = base + index * 16
+      const cmd = decodeCommand(words)
+      const rec = this.j.entry('cmd.issue', 'host', { opcode: cmd.op === 'UNKNOWN' ? `0x${cmd.opcode.toString(16)}` : cmd.op, raw: words.map(hex64), index, address: addr })
+      if (!this.mem.contains(addr, 16)) throw new StepError(`CMDQ entry ${index} at 0x${addr.toString(16)} is outside memory (CMDQ_BASE not programmed?)`)
+      this.mem.writeWords(addr, words, 'host', rec)
+      prod = queueIncrement(prod, log2)
+    }
+    if (!noProd) this.bus.write('host', REG.CMDQ_PROD.offset, 4, BigInt(prod))
+  }
+
+  private expect(step: Extract<Step, { op: 'expect' }>, index: number): void {
+    const problems: string[] = []
+    const said: string[] = []
+    if (step.dma !== undefined || step.pa !== undefined) {
+      const d = this.lastDma
+      if (!d) problems.push('no DMA has run yet')
+      else {
+        if (step.dma !== undefined) {
+          said.push(`dma ${step.dma}`)
+          const got = d.result === 'ok' ? 'ok' : 'fault'
+          if (got !== step.dma) problems.push(`the last DMA ended ${d.result} (${d.reason})`)
+        }
+        if (step.pa !== undefined) {
+          said.push(`pa 0x${step.pa.toString(16)}`)
+          if (d.pa !== step.pa) problems.push(`the last DMA reached ${d.pa === undefined ? 'no address' : `0x${d.pa.toString(16)}`}`)
+        }
+      }
+    }
+    if (step.event !== undefined) {
+      said.push(`event ${step.event}${step.stage ? ` (stage ${step.stage})` : ''}`)
+      const events = this.j.records.slice(this.checkFrom).filter((r) => r.kind === 'event')
+      const found = events.some((r) => r.type === step.event && (step.stage === undefined || r.stage === step.stage))
+      if (!found) problems.push(events.length ? `events since the last check: ${events.map((r) => `${String(r.type)}${r.stage ? `/S${String(r.stage)}` : ''}`).join(', ')}` : 'no event was recorded since the last check')
+    }
+    if (step.reg !== undefined) {
+      const def = regByName(step.reg)
+      if (!def) throw new StepError(`expect: no register named ${step.reg}`)
+      const v = this.smmu.reg(def.name)
+      const got = step.field !== undefined ? BigInt(def.layout.get([v], step.field)) : v
+      said.push(`${step.reg}${step.field ? `.${step.field}` : ''} = 0x${(step.value ?? 0n).toString(16)}`)
+      if (step.value !== undefined && got !== step.value) problems.push(`${step.reg}${step.field ? `.${step.field}` : ''} is 0x${got.toString(16)}`)
+    }
+    if (step.rejected !== undefined) throw new StepError('expect.rejected needs the pKVM hypervisor model, which this version does not have')
+    const ok = problems.length === 0
+    const message = `${said.join(', ')}: ${ok ? 'holds' : problems.join('; ')}`
+    const rec = this.j.entry('expect', 'scenario', { ok, message })
+    this.expectations.push({ step: index, ok, message, record: rec ? this.j.length - 1 : -1 })
+    this.checkFrom = this.j.records.length
+  }
+}
