@@ -1,5 +1,6 @@
 import { buildIdRegs, type IdRegs, type SmmuParams } from '../arch/idregs'
 import { REGISTERS } from '../arch/registers'
+import { hex } from '../arch/u64'
 import type { Actor, Journal, JMap } from '../journal/journal'
 import type { MmioDevice } from '../mem/bus'
 import type { PhysMem } from '../mem/physmem'
@@ -47,16 +48,21 @@ export class Smmu implements MmioDevice {
     this.cfg = new ConfigCache(j)
   }
 
-  /** Power-on reset: ID registers and every register's reset value (IHI 0070 6.3). */
+  /**
+   * Power-on reset: ID registers and every register's reset value
+   * (IHI 0070 6.3), as one record; the caches start empty.
+   */
   reset(): void {
-    this.j.span('smmu.reset', 'smmu', {}, () => {
+    const idr = Object.fromEntries(Object.entries(this.idregs).map(([k, v]) => [k, hex(v as number, 8)]))
+    const rec = this.j.entry('smmu.reset', 'smmu', { idr })
+    this.regs.into(rec, () => {
       for (const r of REGISTERS) {
         const id = (this.idregs as unknown as Record<string, number | undefined>)[r.name]
-        this.regs.set(r.name, id !== undefined ? BigInt(id) : BigInt(r.reset))
+        this.regs.set(r.name, id !== undefined ? BigInt(id) : r.reset)
       }
-      this.tlb.invalidateAll()
-      this.cfg.invalidateAll()
     })
+    if (this.tlb.size) this.tlb.invalidateAll()
+    if (this.cfg.size) this.cfg.invalidateAll()
   }
 
   reg(name: string): bigint {

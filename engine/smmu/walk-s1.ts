@@ -136,6 +136,13 @@ export function s1Walk(
     }
     // Nested: the output IPA through stage 2 with the transaction's access, class IN.
     if (!s2Walk(mem, s2, ipa, wantR, wantW, 'IN', trace, steps)) return false
+    out.s1Size = shift
+    out.s1Level = level
+    out.s1Granule = g
+    out.s1Oa = oa
+    out.s2Size = out.sizeBits
+    out.s2Level = out.level
+    out.s2Granule = out.granule
     // The TLB may cache the smaller of the two mappings, stage 1's on a tie
     // (SPEC-FACTS A§5 nested).
     if (out.sizeBits >= shift) {
@@ -167,6 +174,11 @@ export function walkS1(
   if (s2 === null) {
     return { ok: true, pa: out.pa, sizeBits: out.sizeBits, level: out.level, granule: out.granule, perm: out.perm, parentPerm: out.perm }
   }
+  // Each stage's leaf, for an IOTLB that caches the stages apart or
+  // invalidates a combined entry by either stage's address.
+  const ipn = (iovaHi >>> 0) * 2 ** 20 + ((iovaLo >>> 0) >>> 12)
+  const s1Pages = 2 ** (out.s1Size - 12)
+  const s2Pages = 2 ** (out.s2Size - 12)
   return {
     ok: true,
     pa: out.pa,
@@ -176,5 +188,14 @@ export function walkS1(
     granule: out.granule,
     perm: out.perm,
     parentPerm: out.parentPerm,
+    s1Leaf: { ipn: ipn - (ipn % s1Pages), sizeBits: out.s1Size, level: out.s1Level, granule: out.s1Granule, pa: out.s1Oa, perm: out.perm },
+    s2Leaf: {
+      ipn: Math.floor(out.ipa / 2 ** out.s2Size) * s2Pages,
+      sizeBits: out.s2Size,
+      level: out.s2Level,
+      granule: out.s2Granule,
+      pa: out.pa - (out.ipa % 2 ** out.s2Size),
+      perm: out.parentPerm,
+    },
   }
 }

@@ -58,7 +58,12 @@ describe('nested walk, 4K stage 1 (T0SZ 16) over 4K stage 2 (start level 0)', ()
     const { mem, s1, s2, s1b } = nested()
     const steps: WalkStep[] = []
     const r = walkS1(mem, s1, 0x80, 0x8060_4567, R, s2, (s) => steps.push(s))
-    expect(r).toEqual({ ok: true, pa: 0x4567_8567, ipa: 0x1_2345_6567, sizeBits: 12, level: 3, granule: 12, perm: 3, parentPerm: 3 })
+    expect(r).toEqual({
+      ok: true, pa: 0x4567_8567, ipa: 0x1_2345_6567, sizeBits: 12, level: 3, granule: 12, perm: 3, parentPerm: 3,
+      // Each stage's 4K leaf: IOVA page 0x80_8060_4 -> IPA 0x1_2345_6000; IPA page 0x12_3456 -> PA 0x4567_8000.
+      s1Leaf: { ipn: 0x808_0604, sizeBits: 12, level: 3, granule: 12, pa: 0x1_2345_6000, perm: 3 },
+      s2Leaf: { ipn: 0x12_3456, sizeBits: 12, level: 3, granule: 12, pa: 0x4567_8000, perm: 3 },
+    })
     expect(steps.length).toBe(24)
     // (stage, level, forS1, cls) in order: S2 L0..L3 for the TTB0 descriptor IPA
     // (forS1 -1), S1 L0, S2 for the L1 table (forS1 0), S1 L1, ... S1 L3, S2 for the output IPA (forS1 4).
