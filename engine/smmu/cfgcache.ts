@@ -43,6 +43,9 @@ export class ConfigCache {
   private readonly map: JMap<number, TransConfig>
   private readonly stats: JMap<'hit' | 'miss', number>
 
+  private lastKey = -1
+  private lastCfg: TransConfig | undefined
+
   constructor(journal: Journal) {
     this.j = journal
     this.map = journal.map<number, TransConfig>('cfgcache', 'smmu')
@@ -68,14 +71,25 @@ export class ConfigCache {
 
   /** The cached configuration for (sid, ssid); counts a hit or a miss. */
   lookup(sid: number, ssid: number): TransConfig | undefined {
-    const c = this.map.get(key(sid, ssid))
+    const k = key(sid, ssid)
+    // The last hit is remembered (a derived memo, reset by every change):
+    // a device streaming through one context costs no map lookup.
+    const c = k === this.lastKey ? this.lastCfg : this.map.get(k)
+    if (c) {
+      this.lastKey = k
+      this.lastCfg = c
+    }
+    // Hit/miss counts are for the journal's readers: with the journal off
+    // (benchmarks) nothing is counted, keeping the hot path to one lookup.
+    if (!this.j.enabled) return c
     const which = c ? 'hit' : 'miss'
-    const rec = this.j.enabled ? this.j.entry(c ? 'cfg.hit' : 'cfg.miss', 'smmu', { sid, ssid, ...(c ? { config: c.kind } : {}) }) : undefined
+    const rec = this.j.entry(c ? 'cfg.hit' : 'cfg.miss', 'smmu', { sid, ssid, ...(c ? { config: c.kind } : {}) })
     this.stats.set(which, (this.stats.get(which) ?? 0) + 1, rec)
     return c
   }
 
   insert(cfg: TransConfig): void {
+    this.lastKey = -1
     const k = key(cfg.sid, cfg.ssid)
     if (this.map.get(k) === cfg) return
     const rec = this.j.enabled ? this.j.entry('cfg.insert', 'smmu', { sid: cfg.sid, ssid: cfg.ssid, config: cfg.kind, steAddr: cfg.steAddr, cdAddr: cfg.cdAddr }) : undefined
@@ -119,6 +133,7 @@ export class ConfigCache {
   }
 
   private drop(fields: Record<string, unknown>, pred: (k: number, c: TransConfig) => boolean): number {
+    this.lastKey = -1
     const rec: JRecord | undefined = this.j.enabled ? this.j.entry('cfg.invalidate', 'smmu', fields) : undefined
     const doomed: number[] = []
     for (const [k, c] of this.map.entries()) if (pred(k, c)) doomed.push(k)

@@ -2,7 +2,7 @@ import { decodeCommand, describeCommand, type Command } from '../arch/commands'
 import { REG } from '../arch/registers'
 import { hex64 } from '../arch/u64'
 import { BusError } from '../mem/physmem'
-import { queueIndex, queueIsEmpty, queueIncrement } from '../arch/queue'
+import { queueBase, queueIndex, queueIsEmpty, queueIncrement } from '../arch/queue'
 import { field, gerrorActive, raiseGerror } from './regfile'
 import type { Smmu } from './smmu'
 import { decodeScope } from './inval'
@@ -30,9 +30,9 @@ export function consumeCmdq(s: Smmu): void {
   if (gerrorActive(s) & (1 << CMDQ_ERR_BIT)) return
   s.consuming = true
   try {
-    const base = REG.CMDQ_BASE.layout.get([s.reg('CMDQ_BASE')], 'ADDR')
-    // LOG2SIZE beyond IDR1.CMDQS behaves as CMDQS (IHI 0070 6.3.26).
-    const log2 = Math.min(REG.CMDQ_BASE.layout.get([s.reg('CMDQ_BASE')], 'LOG2SIZE'), s.feat.cmdqLog2)
+    // LOG2SIZE beyond IDR1.CMDQS behaves as CMDQS, and the base is aligned to
+    // the queue's size (IHI 0070 6.3 SMMU_CMDQ_BASE).
+    const { base, log2 } = queueBase(s.reg('CMDQ_BASE'), CMD_BYTES, s.feat.cmdqLog2)
     for (;;) {
       const prod = s.reg32('CMDQ_PROD')
       const cons = s.reg32('CMDQ_CONS')
@@ -86,10 +86,13 @@ function legality(s: Smmu, cmd: Command): Verdict {
   const f = s.feat
   if (cmd.op === 'UNKNOWN') return { ill: `opcode 0x${cmd.opcode.toString(16)} is not a command` }
   switch (cmd.op) {
-    case 'CFGI_STE':
-    case 'CFGI_STE_RANGE':
     case 'CFGI_CD':
     case 'CFGI_CD_ALL':
+      // "This command raises CERROR_ILL when stage 1 is not implemented" (IHI 0070 4.3.3, 4.3.4).
+      if (!f.s1p) return { ill: `${cmd.op} needs stage 1 (IDR0.S1P=0)` }
+      return cmd.SSec ? { ill: `${cmd.op} with SSec=1 on the Non-secure command queue` } : null
+    case 'CFGI_STE':
+    case 'CFGI_STE_RANGE':
     case 'PREFETCH_CONFIG':
     case 'PREFETCH_ADDR':
       // SSec=1 names a Secure stream: ILLEGAL on the Non-secure queue.
@@ -129,7 +132,8 @@ function apply(s: Smmu, cmd: Exclude<Command, { op: 'UNKNOWN' }>, addr: number):
   const vmid = (v: number) => (s.feat.s2p ? v : -1)
   switch (cmd.op) {
     case 'SYNC':
-      return sync(s, cmd, addr)
+      sync(s, cmd, addr)
+      return
     case 'PREFETCH_CONFIG':
     case 'PREFETCH_ADDR':
       // A prefetch is a hint; this model does not prefetch (permitted: IHI 0070 4.2).
@@ -142,6 +146,10 @@ function apply(s: Smmu, cmd: Exclude<Command, { op: 'UNKNOWN' }>, addr: number):
       return
     case 'CFGI_CD':
       s.cfg.invalidateCd(cmd.SID, cmd.SSID)
+      // SubstreamID 0 names CD table index 0, which traffic without a
+      // SubstreamID also uses (S1CDMax=0, or S1DSS=SSID0): IHI 0070 4.3.3.
+      // The cache keeps that traffic's configuration under SSID -1.
+      if (cmd.SSID === 0) s.cfg.invalidateCd(cmd.SID, -1)
       return
     case 'CFGI_CD_ALL':
       s.cfg.invalidateCdAll(cmd.SID)
@@ -187,13 +195,15 @@ function apply(s: Smmu, cmd: Exclude<Command, { op: 'UNKNOWN' }>, addr: number):
 
 /**
  * CMD_SYNC (IHI 0070 4.7.3): everything before it has completed (here:
- * always, as commands run synchronously). CS=SIG_IRQ signals by MSI when
- * MSIs are supported and MSIAddr is set (a 32-bit write of MSIData), else
- * by the wired CMD_SYNC interrupt; CS=SIG_SEV sends an event.
+ * always, as commands run synchronously). CS=SIG_IRQ: with MSIs supported
+ * and MSIAddr non-zero, a 32-bit write of MSIData to MSIAddr; and, as this
+ * SMMU has wired interrupts, its CMD_SYNC line is asserted "regardless of
+ * the value of MSIAddress". CS=SIG_SEV sends an event only when IDR0.SEV=1;
+ * otherwise it is SIG_NONE.
  */
 function sync(s: Smmu, cmd: Extract<Command, { op: 'SYNC' }>, addr: number): void {
   if (cmd.CS === 1) {
-    const msiAddr = Number(cmd.MSIAddr)
+    const msiAddr = cmd.MSIAddr
     if (s.feat.msi && msiAddr !== 0) {
       try {
         s.mem.write32(msiAddr, cmd.MSIData, 'smmu')
@@ -203,6 +213,7 @@ function sync(s: Smmu, cmd: Extract<Command, { op: 'SYNC' }>, addr: number): voi
         raiseGerror(s, 4)
       }
       s.j.entry('sync.msi', 'smmu', { address: msiAddr, data: cmd.MSIData, self: msiAddr === addr })
-    } else s.irq('CMD_SYNC')
-  } else if (cmd.CS === 2) s.j.entry('sev', 'smmu', {})
+    }
+    s.irq('CMD_SYNC')
+  } else if (cmd.CS === 2 && s.feat.sev) s.j.entry('sev', 'smmu', {})
 }

@@ -1,6 +1,8 @@
 import { CD } from '../arch/cd'
 import { STE } from '../arch/ste'
 import { cdAddress, steAddress } from '../arch/strtab'
+import { hex64 } from '../arch/u64'
+import type { Journal } from '../journal/journal'
 import { BusError } from '../mem/physmem'
 import type { PhysMem } from '../mem/physmem'
 import { psBits, type SmmuFeatures } from './features'
@@ -50,6 +52,13 @@ export interface ConfigContext {
   readonly strtab: StrtabRegs
   /** Receives stage-2 descriptor reads made while translating CD/TTB addresses (nested). */
   readonly trace: ((s: WalkStep) => void) | null
+  /** Where the STE, CD and level-1 descriptor reads are recorded (`ste.read`, `cd.read`, `l1.read`), when enabled. */
+  readonly journal?: Journal
+}
+
+/** The journal, when it records: reads are observations, made only when someone is watching. */
+function watching(ctx: ConfigContext): Journal | undefined {
+  return ctx.journal?.enabled ? ctx.journal : undefined
 }
 
 const bad = (event: ConfigEventType, reason: string, extra: Partial<ConfigError> = {}): ConfigError => ({ ok: false, event, reason, ...extra })
@@ -108,8 +117,8 @@ export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures): S2Config |
   }
 }
 
-function isErr<T>(v: T | ConfigError): v is ConfigError {
-  return (v as ConfigError).ok === false
+function isErr(v: S1Config | S2Config | ConfigError): v is ConfigError {
+  return 'ok' in v
 }
 
 /** Read memory; a bus error becomes the fetch event. */
@@ -128,9 +137,14 @@ function fetch(mem: PhysMem, pa: number, words: number): bigint[] | BusError {
  */
 export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | undefined): ConfigResult {
   const { mem, feat, strtab } = ctx
+  const j = watching(ctx)
   // STRTAB_BASE_CFG.LOG2SIZE beyond IDR1.SIDSIZE behaves as SIDSIZE (IHI 0070 6.3.24).
   const log2size = Math.min(strtab.log2size, feat.sidBits)
-  const loc = steAddress({ base: strtab.base, log2size, split: strtab.split, fmt: strtab.fmt === 1 ? 1 : 0 }, sid, (pa) => mem.read64(pa))
+  const loc = steAddress({ base: strtab.base, log2size, split: strtab.split, fmt: strtab.fmt === 1 ? 1 : 0 }, sid, (pa) => {
+    const v = mem.read64(pa)
+    j?.entry('l1.read', 'smmu', { table: 'L1STD', sid, address: pa, raw: [hex64(v)] })
+    return v
+  })
   if (!loc.ok) {
     const reason = loc.event === 'F_STE_FETCH' ? `stream table read at 0x${(loc.fetchAddr ?? 0).toString(16)} is outside memory` : loc.reason
     return bad(loc.event, reason, { fetchAddr: loc.fetchAddr })
@@ -138,6 +152,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   const steAddr = loc.steAddr
   const ste = fetch(mem, steAddr, 8)
   if (ste instanceof BusError) return bad('F_STE_FETCH', `STE read at 0x${steAddr.toString(16)} is outside memory`, { fetchAddr: steAddr })
+  j?.entry('ste.read', 'smmu', { sid, address: steAddr, raw: ste.map(hex64) })
   const withSte = (e: ConfigError): ConfigError => ({ ...e, steAddr })
 
   if (STE.get(ste, 'V') === 0) return withSte(bad('C_BAD_STE', 'V=0'))
@@ -204,7 +219,9 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   const loc2 = cdAddress({ ptr: ctxPtr, fmt, cdMax }, cdIndex, (ipa) => {
     const pa = toPa(ipa, 'CD')
     if (pa === undefined) throw new S2FaultSignal()
-    return mem.read64(pa)
+    const v = mem.read64(pa)
+    j?.entry('l1.read', 'smmu', { table: 'L1CD', sid, ssid: ssid ?? -1, address: pa, raw: [hex64(v)] })
+    return v
   })
   if (s2Fault.f) return withSte({ ok: false, event: null, fault: s2Fault.f, reason: `stage 2 faulted translating the CD table address 0x${ctxPtr.toString(16)}` })
   if (!loc2.ok) return withSte(bad(loc2.event, loc2.reason, { fetchAddr: loc2.fetchAddr }))
@@ -212,6 +229,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   if (cdPa === undefined) return withSte({ ok: false, event: null, fault: s2Fault.f, reason: `stage 2 faulted translating the CD address 0x${loc2.cdAddr.toString(16)}` })
   const cd = fetch(mem, cdPa, 8)
   if (cd instanceof BusError) return withSte(bad('F_CD_FETCH', `CD read at 0x${cdPa.toString(16)} is outside memory`, { fetchAddr: cdPa }))
+  j?.entry('cd.read', 'smmu', { sid, ssid: ssid ?? -1, index: cdIndex, address: cdPa, raw: cd.map(hex64) })
 
   const s1 = decodeCd(cd, feat)
   if (isErr(s1)) return withSte(s1)

@@ -1,7 +1,7 @@
 import { encodeEvent, type EventRecord } from '../arch/events'
 import { REG } from '../arch/registers'
 import { hex64 } from '../arch/u64'
-import { queueIndex, queueIsFull, queueIncrement } from '../arch/queue'
+import { queueBase, queueIndex, queueIsFull, queueIncrement } from '../arch/queue'
 import { field, raiseGerror } from './regfile'
 import type { Smmu } from './smmu'
 
@@ -35,9 +35,8 @@ export function recordEvent(s: Smmu, ev: EventRecord, extra: Record<string, unkn
     s.j.entry('event', 'smmu', { ...fields, written: false, why: 'CR0.EVENTQEN=0: event discarded' })
     return
   }
-  const baseReg = [s.reg('EVENTQ_BASE')]
-  const base = REG.EVENTQ_BASE.layout.get(baseReg, 'ADDR')
-  const log2 = Math.min(REG.EVENTQ_BASE.layout.get(baseReg, 'LOG2SIZE'), s.feat.evtqLog2)
+  // LOG2SIZE capped at IDR1.EVENTQS; the base aligned to the queue's size (IHI 0070 6.3 SMMU_EVENTQ_BASE).
+  const { base, log2 } = queueBase(s.reg('EVENTQ_BASE'), EVT_BYTES, s.feat.evtqLog2)
   const prodReg = s.reg32('EVENTQ_PROD')
   const consReg = s.reg32('EVENTQ_CONS')
   if (queueIsFull(prodReg, consReg, log2)) {

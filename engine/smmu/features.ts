@@ -12,6 +12,8 @@ export interface SmmuFeatures {
   readonly ats: boolean
   readonly pri: boolean
   readonly msi: boolean
+  /** IDR0.SEV: CMD_SYNC with CS=SIG_SEV sends a WFE wake-up event. */
+  readonly sev: boolean
   readonly vmid16: boolean
   readonly asid16: boolean
   /** IDR0.TTENDIAN: 0 mixed, 2 little-endian only, 3 big-endian only. */
@@ -63,6 +65,7 @@ export function featuresFromIdRegs(idr: { IDR0: number; IDR1: number; IDR3: numb
     ats: g0('ATS') === 1,
     asid16: g0('ASID16') === 1,
     msi: g0('MSI') === 1,
+    sev: g0('SEV') === 1,
     pri: g0('PRI') === 1,
     vmid16: g0('VMID16') === 1,
     cd2l: g0('CD2L') === 1,

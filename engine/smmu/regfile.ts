@@ -121,16 +121,25 @@ function writeReg(s: Smmu, name: string, v: bigint, old: bigint): void {
     case 'STRTAB_BASE':
     case 'STRTAB_BASE_CFG':
       // Must not change while SMMUEN=1 (IHI 0070 6.3.23): CONSTRAINED UNPREDICTABLE; this model ignores the write.
-      if (cr0 === 1) return ignored(s, name, `${name} written while CR0.SMMUEN=1: ignored`)
+      if (cr0 === 1) {
+        ignored(s, name, `${name} written while CR0.SMMUEN=1: ignored`)
+        return
+      }
       s.setReg(name, value)
       return
     case 'CMDQ_BASE':
-      if (field(s, 'CR0', 'CMDQEN') === 1) return ignored(s, name, 'CMDQ_BASE written while CR0.CMDQEN=1: ignored')
+      if (field(s, 'CR0', 'CMDQEN') === 1) {
+        ignored(s, name, 'CMDQ_BASE written while CR0.CMDQEN=1: ignored')
+        return
+      }
       s.setReg(name, value)
       return
     case 'CMDQ_CONS':
       // Software may set CONS only while the queue is disabled (IHI 0070 6.3.27).
-      if (field(s, 'CR0', 'CMDQEN') === 1) return ignored(s, name, 'CMDQ_CONS written while CR0.CMDQEN=1: ignored')
+      if (field(s, 'CR0', 'CMDQEN') === 1) {
+        ignored(s, name, 'CMDQ_CONS written while CR0.CMDQEN=1: ignored')
+        return
+      }
       s.setReg(name, value)
       return
     case 'CMDQ_PROD':
@@ -138,11 +147,17 @@ function writeReg(s: Smmu, name: string, v: bigint, old: bigint): void {
       if (field(s, 'CR0', 'CMDQEN') === 1) s.consume()
       return
     case 'EVENTQ_BASE':
-      if (field(s, 'CR0', 'EVENTQEN') === 1) return ignored(s, name, 'EVENTQ_BASE written while CR0.EVENTQEN=1: ignored')
+      if (field(s, 'CR0', 'EVENTQEN') === 1) {
+        ignored(s, name, 'EVENTQ_BASE written while CR0.EVENTQEN=1: ignored')
+        return
+      }
       s.setReg(name, value)
       return
     case 'EVENTQ_PROD':
-      if (field(s, 'CR0', 'EVENTQEN') === 1) return ignored(s, name, 'EVENTQ_PROD written while CR0.EVENTQEN=1: ignored')
+      if (field(s, 'CR0', 'EVENTQEN') === 1) {
+        ignored(s, name, 'EVENTQ_PROD written while CR0.EVENTQEN=1: ignored')
+        return
+      }
       s.setReg(name, value)
       return
     default:

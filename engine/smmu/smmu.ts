@@ -33,6 +33,8 @@ export class Smmu implements MmioDevice {
   readonly cfg: ConfigCache
   /** How the journal labels this device's command queue ('shadow' once a hypervisor owns it). */
   queueLabel: 'host' | 'shadow' = 'host'
+  /** CR0.SMMUEN, kept beside the register for the translation hot path (derived: set with CR0). */
+  smmuen = false
   /** Re-entrancy guard: consumption runs to completion before another starts. */
   consuming = false
 
@@ -58,7 +60,7 @@ export class Smmu implements MmioDevice {
     this.regs.into(rec, () => {
       for (const r of REGISTERS) {
         const id = (this.idregs as unknown as Record<string, number | undefined>)[r.name]
-        this.regs.set(r.name, id !== undefined ? BigInt(id) : r.reset)
+        this.setReg(r.name, id !== undefined ? BigInt(id) : r.reset)
       }
     })
     if (this.tlb.size) this.tlb.invalidateAll()
@@ -75,6 +77,7 @@ export class Smmu implements MmioDevice {
 
   setReg(name: string, v: bigint): void {
     this.regs.set(name, v)
+    if (name === 'CR0') this.smmuen = (v & 1n) === 1n
   }
 
   regName(offset: number): string {

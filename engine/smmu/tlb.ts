@@ -104,8 +104,11 @@ function tagKey(asid: number, vmid: number, stage: 1 | 2 | 12): number {
   return ((asid + 1) * 0x20000 + (vmid + 1)) * 4 + (stage === 12 ? 3 : stage)
 }
 
+/** 2^n for n in 0..52, by table: `2 ** n` with a variable n is a slow call in V8. */
+const POW2 = Array.from({ length: 53 }, (_, n) => 2 ** n)
+
 function pagesOf(sizeBits: number): number {
-  return 2 ** (sizeBits - 12)
+  return POW2[sizeBits - 12]
 }
 
 function samePart(a: TlbPart | undefined, b: TlbPart | undefined): boolean {
@@ -214,6 +217,11 @@ export class Iotlb {
     for (const e of all) this.indexAdd(e)
     const last = all.length ? all[all.length - 1].seq + 1 : 0
     this.next = Math.max(this.meta.get('next') ?? 0, last)
+  }
+
+  /** False for a zero-entry IOTLB: nothing is cached, so callers need not build entries. */
+  get caching(): boolean {
+    return this.capacity > 0
   }
 
   /** Look up a translation of input page `ipn` (input address >> 12). */
@@ -370,13 +378,15 @@ export class Iotlb {
     if (!Number.isInteger(e.sizeBits) || e.sizeBits < 12 || e.sizeBits > 64) throw new RangeError(`IOTLB: sizeBits ${e.sizeBits} out of range`)
     if (e.ipn % pagesOf(e.sizeBits) !== 0) throw new RangeError(`IOTLB: ipn 0x${e.ipn.toString(16)} is not aligned to 2^${e.sizeBits}`)
     const tk = tagKey(e.asid, e.vmid, e.stage)
-    const old = this.index.get(tk)?.sizes.find((s) => s.sizeBits === e.sizeBits)?.pages.get(e.ipn / pagesOf(e.sizeBits))
+    const old = this.sizeIndex(tk, e.sizeBits)?.pages.get(e.ipn / pagesOf(e.sizeBits))
     if (old && sameEntry(old, e)) return
     if (!old && this.map.size >= this.capacity) this.evictOldest()
     const seq = this.next++
     const rec = this.j.enabled ? this.j.entry('tlb.insert', 'smmu', this.describe(e, seq)) : undefined
     if (old) this.remove(old, rec)
-    const stored: CachedTlbEntry = { ...e, seq }
+    const stored: CachedTlbEntry = e.s1 && e.s2
+      ? { asid: e.asid, vmid: e.vmid, stage: e.stage, ipn: e.ipn, sizeBits: e.sizeBits, level: e.level, granule: e.granule, pa: e.pa, perm: e.perm, parentPerm: e.parentPerm, seq, s1: e.s1, s2: e.s2 }
+      : { asid: e.asid, vmid: e.vmid, stage: e.stage, ipn: e.ipn, sizeBits: e.sizeBits, level: e.level, granule: e.granule, pa: e.pa, perm: e.perm, parentPerm: e.parentPerm, seq }
     this.map.set(seq, stored, rec)
     this.meta.set('next', this.next, rec)
     this.indexAdd(stored)
@@ -437,11 +447,19 @@ export class Iotlb {
         this.lastIdx = undefined
       }
     }
-    // Keep the FIFO list proportional to the live entries.
-    if (this.fifo.length - this.head > 2 * this.map.size + 64) {
+    // Keep the FIFO list proportional to the live entries: drop the consumed
+    // head once it is most of the list, and stale (invalidated) keys with it.
+    if (this.head > 64 && this.head * 2 > this.fifo.length) {
       this.fifo = this.fifo.slice(this.head).filter((k) => this.map.has(k))
       this.head = 0
     }
+  }
+
+  private sizeIndex(tk: number, sizeBits: number): SizeIndex | undefined {
+    const t = this.index.get(tk)
+    if (!t) return undefined
+    for (const s of t.sizes) if (s.sizeBits === sizeBits) return s
+    return undefined
   }
 
   private indexAdd(e: CachedTlbEntry): void {

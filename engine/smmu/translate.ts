@@ -3,10 +3,10 @@ import { REG } from '../arch/registers'
 import { hex, hex64, TWO32 } from '../arch/u64'
 import { fetchConfig, type ConfigError } from './config'
 import { recordEvent } from './evtq'
-import { field } from './regfile'
 import type { Smmu } from './smmu'
 import { PERM_R, PERM_W, type Access, type TlbEntry, type TransConfig, type WalkFault, type WalkStep } from './types'
 import { translate as walk } from './walk'
+import { lowBits } from './walk-common'
 
 /**
  * One device transaction through the SMMU (IHI 0070 3.x): SMMUEN/GBPA,
@@ -35,19 +35,23 @@ export interface DmaOutcome {
 }
 
 export function translate(s: Smmu, req: DmaRequest): DmaOutcome {
+  const hi = Number(req.iova >> 32n) >>> 0
+  const lo = Number(req.iova & 0xffff_ffffn)
+  if (!s.j.enabled) return run(s, req, hi, lo)
   const fields = { device: req.device, sid: req.sid, ssid: req.ssid, iova: req.iova, access: req.access.write ? 'write' : 'read' }
   return s.j.span('dma', 'device', fields, () => {
-    const out = run(s, req)
+    const out = run(s, req, hi, lo)
     s.j.annotate({ result: out.result, pa: out.pa, event: out.event, stage: out.stage, reason: out.reason })
     return out
   })
 }
 
-function run(s: Smmu, req: DmaRequest): DmaOutcome {
-  if (field(s, 'CR0', 'SMMUEN') === 0) {
+/** The input address as 32-bit halves: the walker and the IOTLB work on these (no bigint on the hot path). */
+export function run(s: Smmu, req: DmaRequest, hi: number, lo: number): DmaOutcome {
+  if (!s.smmuen) {
     // SMMU disabled: GBPA decides (IHI 0070 6.3.14); no event.
     if (REG.GBPA.layout.get([s.reg('GBPA')], 'ABORT') === 1) return { result: 'abort', reason: 'CR0.SMMUEN=0 and GBPA.ABORT=1' }
-    return { result: 'ok', pa: Number(req.iova), reason: 'CR0.SMMUEN=0: bypass by GBPA' }
+    return { result: 'ok', pa: hi * TWO32 + lo, reason: 'CR0.SMMUEN=0: bypass by GBPA' }
   }
   const cfg = config(s, req)
   if ('ok' in cfg) return configFault(s, req, cfg)
@@ -55,9 +59,9 @@ function run(s: Smmu, req: DmaRequest): DmaOutcome {
     case 'abort':
       return { result: 'abort', reason: 'STE.Config=abort: transaction terminated without an event' }
     case 'bypass':
-      return { result: 'ok', pa: Number(req.iova), reason: 'STE.Config=bypass' }
+      return { result: 'ok', pa: hi * TWO32 + lo, reason: 'STE.Config=bypass' }
     default:
-      return translated(s, req, cfg)
+      return translated(s, req, cfg, hi, lo)
   }
 }
 
@@ -76,6 +80,7 @@ function config(s: Smmu, req: DmaRequest): TransConfig | ConfigError {
         feat: s.feat,
         strtab: { base: REG.STRTAB_BASE.layout.get(base, 'ADDR'), log2size: L.get(cfgReg, 'LOG2SIZE'), split: L.get(cfgReg, 'SPLIT'), fmt: L.get(cfgReg, 'FMT') },
         trace,
+        journal: s.j,
       },
       req.sid,
       req.ssid,
@@ -116,6 +121,12 @@ function eventBase(req: DmaRequest): Omit<EventRecord, 'type'> {
 }
 
 function configFault(s: Smmu, req: DmaRequest, e: ConfigError): DmaOutcome {
+  if (e.event === 'C_BAD_STREAMID' && REG.CR2.layout.get([s.reg('CR2')], 'RECINVSID') === 0 && !s.opts.qemuCompat) {
+    // C_BAD_STREAMID is "recorded when SMMU_CR2.RECINVSID == 1" (IHI 0070 7.3.3);
+    // QEMU ignores CR2 and always records it (qemuCompat keeps that).
+    s.j.entry('fault.silent', 'smmu', { type: e.event, reason: `${e.reason}; not recorded (CR2.RECINVSID=0)` })
+    return { result: 'fault', event: e.event, reason: e.reason }
+  }
   if (e.event) {
     // Configuration errors are always recorded (IHI 0070 7.3: C_BAD_* and F_*_FETCH ignore R bits).
     recordEvent(s, { ...eventBase(req), type: e.event, addr2: e.fetchAddr ?? 0 }, { reason: e.reason })
@@ -141,41 +152,41 @@ const FAULT_WHY: Record<WalkFault['type'], string> = {
   F_WALK_EABT: 'external abort on a descriptor fetch',
 }
 
-function translated(s: Smmu, req: DmaRequest, cfg: TransConfig): DmaOutcome {
-  const hi = Number(req.iova >> 32n) >>> 0
-  const lo = Number(req.iova & 0xffff_ffffn)
-  const ipn = hi * 2 ** 20 + (lo >>> 12)
+const OK_HIT = 'IOTLB hit'
+
+function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, lo: number): DmaOutcome {
+  let hi = iovaHi
+  if (cfg.s1) {
+    // Top-byte-ignore (CD.TBI; Arm ARM D8.8): VA[63:56] take no part in the
+    // translation, so the TLB is tagged with the canonical address (bits 63:56
+    // copies of VA[55]), the form CMD_TLBI_NH_VA names (IHI 0070 4.4.1).
+    const sel = (hi >>> 23) & 1
+    if ((cfg.s1.tbi >>> sel) & 1) hi = ((hi & 0x00ff_ffff) | (sel ? 0xff00_0000 : 0)) >>> 0
+  }
+  const ipn = hi * 1048576 + (lo >>> 12)
   const stage = cfg.kind === 's1' ? 1 : cfg.kind === 's2' ? 2 : 12
   const asid = cfg.s1 ? cfg.s1.asid : -1
   const vmid = cfg.s2 ? cfg.s2.vmid : s.feat.s2p ? 0 : -1
-  const tag = { asid, vmid, stage: stage as 1 | 2 | 12 }
-  const hit = s.tlb.lookup(tag, ipn)
+  const hit = s.tlb.probe(asid, vmid, stage, ipn)
   if (hit) return fromTlb(s, req, cfg, hit, hi, lo)
   const r = walk(s.mem, cfg, hi, lo, req.access, s.j.enabled ? ptwTrace(s) : null)
   if (!r.ok) {
     const rec = r.fault.stage === 1 ? cfg.s1!.record : cfg.s2!.record
     return walkFault(s, req, r.fault, `stage ${r.fault.stage} level ${r.fault.level}: ${FAULT_WHY[r.fault.type]}`, rec)
   }
-  const entry: TlbEntry = {
-    asid,
-    vmid,
-    stage: tag.stage,
-    ipn: Math.floor(ipn / 2 ** (r.sizeBits - 12)) * 2 ** (r.sizeBits - 12),
-    sizeBits: r.sizeBits,
-    level: r.level,
-    granule: r.granule,
-    pa: r.pa - offsetIn(hi, lo, r.sizeBits),
-    perm: r.perm,
-    parentPerm: r.parentPerm,
+  if (s.tlb.caching) {
+    const base = r.pa - lowBits(hi, lo, r.sizeBits)
+    const eipn = ipn - lowBits(0, ipn, r.sizeBits - 12)
+    const { sizeBits, level, granule, perm, parentPerm } = r
+    s.tlb.insert(r.s1Leaf && r.s2Leaf
+      ? { asid, vmid, stage: 12, ipn: eipn, sizeBits, level, granule, pa: base, perm, parentPerm, s1: r.s1Leaf, s2: r.s2Leaf }
+      : { asid, vmid, stage, ipn: eipn, sizeBits, level, granule, pa: base, perm, parentPerm })
   }
-  s.tlb.insert(r.s1Leaf && r.s2Leaf ? { ...entry, stage: 12, s1: r.s1Leaf, s2: r.s2Leaf } : entry)
-  return { result: 'ok', pa: r.pa, reason: `translated by ${cfg.kind === 'nested' ? 'stage 1 + stage 2' : `stage ${stage}`} walk` }
+  return { result: 'ok', pa: r.pa, reason: WALKED[stage] }
 }
 
-/** The low sizeBits of the input address. */
-function offsetIn(hi: number, lo: number, sizeBits: number): number {
-  return sizeBits >= 32 ? (hi % 2 ** (sizeBits - 32)) * TWO32 + lo : lo % 2 ** sizeBits
-}
+const WALKED = { 1: 'translated by a stage-1 walk', 2: 'translated by a stage-2 walk', 12: 'translated by a nested (stage 1 + stage 2) walk' } as const
+
 
 /**
  * A TLB hit gives the same answer a walk would: the cached permission of
@@ -187,8 +198,16 @@ function fromTlb(s: Smmu, req: DmaRequest, cfg: TransConfig, e: TlbEntry, hi: nu
   if ((e.perm & need) !== need || (e.parentPerm & need) !== need) {
     const stage: 1 | 2 = (e.perm & need) === need ? 2 : cfg.kind === 's2' ? 2 : 1
     const rec = stage === 1 ? cfg.s1!.record : cfg.s2!.record
-    const ipa = stage === 2 && cfg.kind === 'nested' ? 0 : 0
+    // A stage-2 fault records the IPA (IHI 0070 7.3.16): the input address of an
+    // S2-only stream; in a nested one, the stage-1 output when the entry kept it.
+    const ipa = stage === 1 ? 0 : cfg.kind === 's2' ? e.ipn * 4096 + lowBits(hi, lo, 12) : nestedIpa(e, hi, lo)
     return walkFault(s, req, { type: 'F_PERMISSION', stage, cls: 'IN', level: e.level, addr2: ipa }, `stage ${stage} permission (cached entry ${hex(e.ipn * 4096)})`, rec)
   }
-  return { result: 'ok', pa: e.pa + offsetIn(hi, lo, e.sizeBits), reason: 'IOTLB hit' }
+  return { result: 'ok', pa: e.pa + lowBits(hi, lo, e.sizeBits), reason: OK_HIT }
+}
+
+/** The IPA a combined nested entry maps the input to, from its stage-1 part (0 when it has none). */
+function nestedIpa(e: TlbEntry, hi: number, lo: number): number {
+  const s1 = (e as TlbEntry & { readonly s1?: { readonly sizeBits: number; readonly pa: number } }).s1
+  return s1 ? s1.pa + lowBits(hi, lo, s1.sizeBits) : 0
 }
