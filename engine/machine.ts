@@ -172,7 +172,7 @@ export class Machine {
       said.push(`event ${step.event}${step.stage ? ` (stage ${step.stage})` : ''}`)
       const events = this.j.records.slice(this.checkFrom).filter((r) => r.kind === 'event')
       const found = events.some((r) => r.type === step.event && (step.stage === undefined || r.stage === step.stage))
-      if (!found) problems.push(events.length ? `events since the last check: ${events.map((r) => `${String(r.type)}${r.stage ? `/S${String(r.stage)}` : ''}`).join(', ')}` : 'no event was recorded since the last check')
+      if (!found) problems.push(events.length ? `events since the last check: ${events.map((r) => `${String(r.type)}${typeof r.stage === 'number' ? `/S${r.stage}` : ''}`).join(', ')}` : 'no event was recorded since the last check')
     }
     if (step.reg !== undefined) {
       const def = regByName(step.reg)

@@ -255,7 +255,7 @@ export function layout<const S extends Record<string, FieldSpec>>(
   opts: LayoutOptions,
   specs: S,
 ): Layout<Extract<keyof S, string>> {
-  return new Layout(name, opts, specs as Readonly<Record<Extract<keyof S, string>, FieldSpec>>)
+  return new Layout<Extract<keyof S, string>>(name, opts, specs)
 }
 
 /** Read `n` 64-bit little-endian words from bytes (for decoding memory). */

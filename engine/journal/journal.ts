@@ -94,7 +94,7 @@ export class Journal {
   map<K extends string | number, V>(name: string, owner: Actor): JMap<K, V> {
     const m = new JMap<K, V>(this, this.mapCount++, name, owner)
     this.mapNames.push(name)
-    this.maps.push(m as unknown as JMap<string | number, unknown>)
+    this.maps.push(m)
     return m
   }
 

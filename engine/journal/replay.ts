@@ -17,7 +17,7 @@ export class ReplayState {
     ram: { base: number; size: number },
   ) {
     this.mem = new PhysMem(ram.base, ram.size)
-    this.maps = Array.from({ length: mapCount }, () => new Map())
+    this.maps = Array.from({ length: mapCount }, () => new Map<string | number, unknown>())
   }
 
   private apply(rec: JRecord, forward: boolean): void {

@@ -1,0 +1,53 @@
+import { useApp } from '../store/context'
+
+/** Load errors (JSON path + reason), then the loaded run: notes, expectations, where it stopped. */
+export function RunPanel() {
+  const errors = useApp((s) => s.errors)
+  const summary = useApp((s) => s.summary)
+  const setCursor = useApp((s) => s.setCursor)
+  return (
+    <section className="panel run" aria-labelledby="run-h">
+      <h2 id="run-h">Run</h2>
+      {errors.length > 0 && (
+        <div className="errors" role="alert">
+          <p>
+            The scenario was not loaded ({errors.length} {errors.length === 1 ? 'error' : 'errors'})
+            {summary !== null ? '; still showing the previous run.' : '.'}
+          </p>
+          <ul>
+            {errors.map((e, k) => (
+              <li key={k}>
+                <code>{e.path}</code>: {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {summary !== null && (
+        <div className="summary">
+          {summary.notes !== '' && <p className="notes">{summary.notes}</p>}
+          <p className="sub">
+            {summary.steps} steps · {summary.records} records
+          </p>
+          {summary.stopped !== undefined && (
+            <p className="stopped" role="status">
+              Stopped at step {summary.stopped.step}: {summary.stopped.message}
+            </p>
+          )}
+          {summary.expectations.length > 0 && (
+            <ul className="expects">
+              {summary.expectations.map((x) => (
+                <li key={x.step} className={x.ok ? 'ok' : 'fail'}>
+                  <button type="button" className="link" onClick={() => void setCursor(x.record)}>
+                    {x.ok ? '✓' : '✗'} step {x.step}
+                  </button>{' '}
+                  {x.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  )
+}
