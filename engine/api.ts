@@ -1,30 +1,25 @@
 import type {
   EngineApi,
-  FieldRow,
   FindDirection,
   FindQuery,
-  JournalRow,
   LoadResult,
   Meta,
-  QueueEntryRow,
-  QueueView,
-  RegisterRow,
   SpanMeta,
   ViewModel,
   ViewRequest,
 } from './api-types'
-import { commandFromFields, describeCommand, decodeCommand, OPCODES } from './arch/commands'
-import { decodeEvent, describeEvent, EVENT_TYPES } from './arch/events'
-import type { FieldView } from './arch/layout'
-import { queueIndex } from './arch/queue'
-import { regByName, REG, REGISTERS } from './arch/registers'
-import { hex, hex64 } from './arch/u64'
+import { commandFromFields, OPCODES } from './arch/commands'
+import { EVENT_TYPES } from './arch/events'
+import { regByName } from './arch/registers'
 import type { JRecord } from './journal/journal'
 import { ReplayState } from './journal/replay'
 import { Machine } from './machine'
 import type { Scenario } from './scenario/format'
 import { validateScenario, type ValidateHooks } from './scenario/validate'
-import { toTraceRecord, traceText } from './trace/format'
+import { traceText } from './trace/format'
+import { journalRows } from './views/journal'
+import { queueView } from './views/queues'
+import { registerRows } from './views/registers'
 import defaultJson from './scenario/builtin/raw-cmdq.json'
 
 /**
@@ -54,17 +49,6 @@ export const SCENARIO_HOOKS: ValidateHooks = {
 export function defaultScenario(): unknown {
   return structuredClone(defaultJson)
 }
-
-const toRow = (f: FieldView): FieldRow => ({
-  name: f.name,
-  hi: f.hi,
-  lo: f.lo,
-  word: f.word,
-  value: hex(f.value),
-  display: f.display,
-  desc: f.desc,
-  ref: f.ref,
-})
 
 class Engine implements EngineApi {
   private machine: Machine | undefined
@@ -152,83 +136,6 @@ class Engine implements EngineApi {
   /** The loaded machine (CLI and tests). */
   get current(): Machine | undefined {
     return this.machine
-  }
-}
-
-function journalRows(records: readonly JRecord[], from: number, to: number): JournalRow[] {
-  const rows: JournalRow[] = []
-  const a = Math.max(0, Math.trunc(from))
-  const b = Math.min(records.length, Math.trunc(to), a + 2000)
-  for (let i = a; i < b; i++) {
-    const rec = records[i]
-    const t = toTraceRecord(rec, i)
-    const fields: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(t)) if (k !== 'i' && k !== 'depth' && k !== 'actor' && k !== 'kind') fields[k] = v
-    rows.push({ i, depth: rec.depth, actor: rec.actor, kind: rec.kind, text: traceText(rec), end: rec.end, fields })
-  }
-  return rows
-}
-
-function registerRows(reg: (n: string) => bigint, changed: ReadonlySet<string>): RegisterRow[] {
-  return REGISTERS.map((d) => {
-    const v = reg(d.name)
-    return {
-      name: d.name,
-      offset: d.offset + (d.page === 1 ? 0x10000 : 0),
-      width: d.width,
-      value: '0x' + v.toString(16).padStart(d.width / 4, '0'),
-      fields: d.layout.describe([v]).map(toRow),
-      changed: changed.has(d.name),
-    }
-  })
-}
-
-function queueView(
-  which: 'CMDQ' | 'EVENTQ',
-  r: ReplayState,
-  reg: (n: string) => bigint,
-  entryBytes: 16 | 32,
-  win: { from?: number; to?: number },
-): QueueView {
-  const baseDef = which === 'CMDQ' ? REG.CMDQ_BASE : REG.EVENTQ_BASE
-  const baseV = [reg(`${which}_BASE`)]
-  const base = baseDef.layout.get(baseV, 'ADDR')
-  const log2 = baseDef.layout.get(baseV, 'LOG2SIZE')
-  const prod = Number(reg(`${which}_PROD`) & 0xffff_ffffn)
-  const cons = Number(reg(`${which}_CONS`) & 0xffff_ffffn)
-  const size = 2 ** log2
-  const prodIndex = queueIndex(prod, log2)
-  const consIndex = queueIndex(cons, log2)
-  const wrap = (p: number) => Math.floor(p / size) & 1
-  const from = Math.max(0, win.from ?? Math.max(0, consIndex - 4))
-  const to = Math.min(size, win.to ?? from + 32, from + 512)
-  const pendingCount = (prodIndex - consIndex + size) % size || (wrap(prod) !== wrap(cons) ? size : 0)
-  const entries: QueueEntryRow[] = []
-  for (let i = from; i < to; i++) {
-    const addr = base + i * entryBytes
-    if (!r.mem.contains(addr, entryBytes)) break
-    const words = r.mem.readWords(addr, entryBytes / 8)
-    const pending = (i - consIndex + size) % size < pendingCount
-    if (which === 'CMDQ') {
-      const cmd = decodeCommand(words)
-      entries.push({ index: i, address: hex(addr), raw: words.map(hex64), opcode: cmd.op === 'UNKNOWN' ? (words[0] === 0n && words[1] === 0n ? '' : `0x${cmd.opcode.toString(16)}`) : cmd.op, fields: describeCommand(words).map(toRow), pending })
-    } else {
-      const ev = decodeEvent(words)
-      entries.push({ index: i, address: hex(addr), raw: words.map(hex64), opcode: words.every((w) => w === 0n) ? '' : ev.type, fields: describeEvent(words).map(toRow), pending })
-    }
-  }
-  return {
-    name: which,
-    base: hex(base),
-    log2size: log2,
-    prod,
-    cons,
-    prodWrap: wrap(prod),
-    consWrap: wrap(cons),
-    prodIndex,
-    consIndex,
-    err: which === 'CMDQ' ? REG.CMDQ_CONS.layout.get([BigInt(cons)], 'ERR') : 0,
-    entries,
   }
 }
 
