@@ -233,19 +233,13 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
 
   const s1 = decodeCd(cd, feat)
   if (isErr(s1)) return withSte(s1)
-  // Nested: TTB0/TTB1 are IPAs, translated now (class TT), as the config cache keeps PAs.
-  const tt: (S1Table | null)[] = []
-  for (const t of s1.tt) {
-    if (!t) {
-      tt.push(null)
-      continue
-    }
-    const pa = toPa(t.ttb, 'TT')
-    if (pa === undefined) return withSte({ ok: false, event: null, fault: s2Fault.f, reason: `stage 2 faulted translating TTB 0x${t.ttb.toString(16)}` })
-    tt.push({ ...t, ttbPa: pa })
-  }
-  const s1cfg: S1Config = { ...s1, tt: [tt[0], tt[1]] }
-  return { ok: true, cfg: { sid, ssid: ssid ?? -1, kind: s2 ? 'nested' : 's1', s1: s1cfg, s2, steAddr, cdAddr: cdPa } }
+  // Nested: TTB0/TTB1 stay IPAs. The walk translates every stage-1 descriptor
+  // address through stage 2 (class TT), the start table's included, so a
+  // stage-2 change is seen by the next walk without a CFGI (QEMU instead
+  // translates the TTBs here and caches the PAs in its config cache).
+  const s1cfg: S1Config = s1
+  const vmid = s2 ? s2.vmid : feat.s2p ? (feat.vmid16 ? STE.get(ste, 'S2VMID') : STE.get(ste, 'S2VMID') & 0xff) : -1
+  return { ok: true, cfg: { sid, ssid: ssid ?? -1, kind: s2 ? 'nested' : 's1', s1: s1cfg, s2, vmid, steAddr, cdAddr: cdPa } }
 }
 
 /** Thrown through cdAddress's reader when stage 2 faults; the fault is kept aside. */

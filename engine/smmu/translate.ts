@@ -166,7 +166,7 @@ function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, 
   const ipn = hi * 1048576 + (lo >>> 12)
   const stage = cfg.kind === 's1' ? 1 : cfg.kind === 's2' ? 2 : 12
   const asid = cfg.s1 ? cfg.s1.asid : -1
-  const vmid = cfg.s2 ? cfg.s2.vmid : s.feat.s2p ? 0 : -1
+  const vmid = cfg.s2 ? cfg.s2.vmid : (cfg.vmid ?? (s.feat.s2p ? 0 : -1))
   const hit = s.tlb.probe(asid, vmid, stage, ipn)
   if (hit) return fromTlb(s, req, cfg, hit, hi, lo)
   const r = walk(s.mem, cfg, hi, lo, req.access, s.j.enabled ? ptwTrace(s) : null)

@@ -70,6 +70,12 @@ export interface TransConfig {
   readonly kind: ConfigKind
   readonly s1?: S1Config
   readonly s2?: S2Config
+  /**
+   * VMID that tags this stream's IOTLB entries: STE.S2VMID whenever stage 2
+   * is implemented, even for a stage-1-only STE (why Linux reserves VMID 0
+   * for S1 and bypass STEs); -1 when IDR0.S2P=0.
+   */
+  readonly vmid?: number
   /** Where the STE (and CD) came from, for the UI's links. */
   readonly steAddr: number
   readonly cdAddr?: number
