@@ -7,17 +7,32 @@ import { REG } from './registers'
 
 /** The scenario's `platform.smmu`, less the TLB model (DESIGN.md, scenario format v1). */
 export interface SmmuParams {
+  /** Which translation stages the SMMU implements (IDR0.S1P/S2P). */
   readonly stages: 's1' | 's2' | 'nested'
+  /** IDR5.OAS in bits. */
   readonly oas: 32 | 36 | 40 | 42 | 44 | 48 | 52
+  /** Translation granules offered (IDR5.GRAN4K/16K/64K); never empty. */
   readonly granules: readonly ('4K' | '16K' | '64K')[]
+  /** IDR1.SIDSIZE: 0..32. */
   readonly sidBits: number
+  /** IDR1.SSIDSIZE: 0..20 (CD2L is reported when non-zero). */
   readonly ssidBits: number
+  /** IDR0.ST_LEVEL: linear only, or 2-level stream tables supported. */
   readonly strtab: 'linear' | '2level'
-  /** Range invalidation (IDR3.RIL). */
+  /** IDR3.RIL: range invalidation. */
   readonly ril: boolean
+  /** IDR0.ATS. */
   readonly ats: boolean
+  /** IDR0.MSI. */
   readonly msi: boolean
+  /**
+   * IDR0.COHACC: table walks and queue accesses are IO-coherent (default 1).
+   * Linux uses MSI-polled CMD_SYNC only when coherent; pKVM supports coherent SMMUs only.
+   */
+  readonly coherent?: boolean
+  /** IDR1.CMDQS: log2 of the largest command queue, 0..19. */
   readonly cmdqLog2: number
+  /** IDR1.EVENTQS: 0..19. */
   readonly evtqLog2: number
   readonly iidr: {
     readonly product: 'generic' | 'mmu-600' | 'mmu-700'
@@ -55,7 +70,7 @@ export function buildIdRegs(p: SmmuParams): IdRegs {
     S1P: s1,
     S2P: s2,
     TTF: 'AArch64',
-    COHACC: 1,
+    COHACC: p.coherent ?? true,
     ATS: p.ats,
     ASID16: 1,
     MSI: p.msi,

@@ -9,6 +9,8 @@
  */
 
 /** The format version this build reads and writes. */
+import type { SmmuParams } from '../arch/idregs'
+
 export const FORMAT_VERSION = 1
 
 export type GranuleName = '4K' | '16K' | '64K'
@@ -16,41 +18,16 @@ export const GRANULES: readonly GranuleName[] = ['4K', '16K', '64K']
 /** log2 of each granule's size. */
 export const GRANULE_SHIFT: Readonly<Record<GranuleName, 12 | 14 | 16>> = { '4K': 12, '16K': 14, '64K': 16 }
 
-export type Stages = 's1' | 's2' | 'nested'
+export type Stages = SmmuParams['stages']
 /** IDR5.OAS encodings 0..6 (IHI 0070 6.3.6). */
-export type Oas = 32 | 36 | 40 | 42 | 44 | 48 | 52
+export type Oas = SmmuParams['oas']
 export const OAS_VALUES: readonly Oas[] = [32, 36, 40, 42, 44, 48, 52]
 
-export type IidrProduct = 'generic' | 'mmu-600' | 'mmu-700'
+export type IidrProduct = SmmuParams['iidr']['product']
 
-export interface SmmuPlatform {
-  /** Which translation stages the SMMU implements (IDR0.S1P/S2P). */
-  readonly stages: Stages
-  readonly oas: Oas
-  /** Translation granules offered (IDR5.GRAN4K/16K/64K); never empty. */
-  readonly granules: readonly GranuleName[]
-  /** IDR1.SIDSIZE: 0..32. */
-  readonly sidBits: number
-  /** IDR1.SSIDSIZE: 0..20. */
-  readonly ssidBits: number
-  /** IDR0.ST_LEVEL: linear only, or 2-level stream tables supported. */
-  readonly strtab: 'linear' | '2level'
-  /** IDR3.RIL: range invalidation. */
-  readonly ril: boolean
-  /** IDR0.ATS. */
-  readonly ats: boolean
-  /** IDR0.MSI. */
-  readonly msi: boolean
-  /**
-   * IDR0.COHACC: table walks and queue accesses are IO-coherent. Linux uses
-   * MSI-polled CMD_SYNC only when coherent; pKVM supports coherent SMMUs only.
-   */
+/** platform.smmu: the ID-register parameters (arch/idregs.ts) plus the IOTLB's organisation. */
+export interface SmmuPlatform extends SmmuParams {
   readonly coherent: boolean
-  /** IDR1.CMDQS: log2 of the largest command queue, 0..19. */
-  readonly cmdqLog2: number
-  /** IDR1.EVENTQS: 0..19. */
-  readonly evtqLog2: number
-  readonly iidr: { readonly product: IidrProduct; readonly variant: number; readonly revision: number }
   /**
    * IOTLB organisation: 'combined' caches one entry per nested translation
    * (QEMU's design), 'split' caches stage 1 and stage 2 separately.

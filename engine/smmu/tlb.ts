@@ -38,7 +38,7 @@
  */
 import type { JMap, JRecord, Journal } from '../journal/journal'
 import type { InvalScope } from './inval'
-import type { Granule, Perm, TlbEntry } from './types'
+import type { Granule, LeafInfo, TlbEntry } from './types'
 
 export type TlbModel = 'combined' | 'split'
 
@@ -57,17 +57,8 @@ export interface TlbTag {
   readonly stage: 1 | 2 | 12
 }
 
-/** One stage's leaf mapping inside a nested translation. */
-export interface TlbPart {
-  /** Input page (IOVA for stage 1, IPA for stage 2) of the leaf, aligned to 2^sizeBits. */
-  readonly ipn: number
-  readonly sizeBits: number
-  readonly level: number
-  readonly granule: Granule
-  /** Output base: an IPA for stage 1, a PA for stage 2. */
-  readonly pa: number
-  readonly perm: Perm
-}
+/** One stage's leaf mapping inside a nested translation (the walker's LeafInfo). */
+export type TlbPart = LeafInfo
 
 /**
  * A nested translation with both stages' leaves. The combined model needs `s2`
