@@ -8,6 +8,7 @@ import { PhysMem } from './mem/physmem'
 import type { CommandSpec, Scenario, Step } from './scenario/format'
 import { Smmu } from './smmu/smmu'
 import type { DmaOutcome } from './smmu/translate'
+import { HostDriver, HostError } from './host/driver'
 
 /**
  * A platform built from a scenario: physical memory, the SMMU behind its
@@ -25,6 +26,16 @@ export interface ExpectOutcome {
 /** A step the engine could not carry out: the run stops there with this message. */
 export class StepError extends Error {}
 
+/** A host driver refusal (unattached device, unaligned size, -EEXIST, ...) is the scenario's error. */
+function hostCall(fn: () => void): void {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof HostError) throw new StepError(e.message)
+    throw e
+  }
+}
+
 /** Offset of page 1 in the SMMU's MMIO window (IHI 0070 6.1). */
 const PAGE1 = 0x10000
 
@@ -33,6 +44,7 @@ export class Machine {
   readonly mem: PhysMem
   readonly smmu: Smmu
   readonly bus: MmioBus
+  readonly host: HostDriver
   readonly expectations: ExpectOutcome[] = []
   stopped: { step: number; message: string } | undefined
   /** The last DMA's outcome and where `expect` looks for events (records since the previous expect). */
@@ -52,6 +64,7 @@ export class Machine {
       qemuCompat: p.qemuCompat,
     })
     this.bus = new MmioBus(this.j, this.smmu)
+    this.host = new HostDriver(this.j, this.bus, this.mem, p)
     this.smmu.reset()
   }
 
@@ -72,6 +85,14 @@ export class Machine {
 
   private step(step: Step, index: number): void {
     switch (step.op) {
+      case 'boot':
+        return hostCall(() => this.host.boot())
+      case 'attach':
+        return hostCall(() => this.host.attach(step.device, step.domain))
+      case 'map':
+        return hostCall(() => this.host.map(step.device !== undefined ? { device: step.device } : { domain: step.domain }, step.iova, step.pa, step.size, step.prot))
+      case 'unmap':
+        return hostCall(() => void this.host.unmap(step.device !== undefined ? { device: step.device } : { domain: step.domain }, step.iova, step.size))
       case 'mmio':
         return this.mmio(step)
       case 'cmd':
