@@ -39,6 +39,7 @@
 import type { JMap, JRecord, Journal } from '../journal/journal'
 import type { InvalScope } from './inval'
 import type { Granule, LeafInfo, TlbEntry } from './types'
+import { POW2 } from './walk-common'
 
 export type TlbModel = 'combined' | 'split'
 
@@ -94,9 +95,6 @@ interface TagIndex {
 function tagKey(asid: number, vmid: number, stage: 1 | 2 | 12): number {
   return ((asid + 1) * 0x20000 + (vmid + 1)) * 4 + (stage === 12 ? 3 : stage)
 }
-
-/** 2^n for n in 0..52, by table: `2 ** n` with a variable n is a slow call in V8. */
-const POW2 = Array.from({ length: 53 }, (_, n) => 2 ** n)
 
 function pagesOf(sizeBits: number): number {
   return POW2[sizeBits - 12]
@@ -379,7 +377,8 @@ export class Iotlb {
       ? { asid: e.asid, vmid: e.vmid, stage: e.stage, ipn: e.ipn, sizeBits: e.sizeBits, level: e.level, granule: e.granule, pa: e.pa, perm: e.perm, parentPerm: e.parentPerm, seq, s1: e.s1, s2: e.s2 }
       : { asid: e.asid, vmid: e.vmid, stage: e.stage, ipn: e.ipn, sizeBits: e.sizeBits, level: e.level, granule: e.granule, pa: e.pa, perm: e.perm, parentPerm: e.parentPerm, seq }
     this.map.set(seq, stored, rec)
-    this.meta.set('next', this.next, rec)
+    // The sequence counter matters only to a restore (rebuild), which needs the journal.
+    if (this.j.enabled) this.meta.set('next', this.next, rec)
     this.indexAdd(stored)
     this.fifo.push(seq)
   }

@@ -176,9 +176,8 @@ export function walkS1(
   }
   // Each stage's leaf, for an IOTLB that caches the stages apart or
   // invalidates a combined entry by either stage's address.
-  const ipn = (iovaHi >>> 0) * 2 ** 20 + ((iovaLo >>> 0) >>> 12)
-  const s1Pages = 2 ** (out.s1Size - 12)
-  const s2Pages = 2 ** (out.s2Size - 12)
+  const ipn = (iovaHi >>> 0) * 1048576 + ((iovaLo >>> 0) >>> 12)
+  const ipaPn = Math.floor(out.ipa / 4096)
   return {
     ok: true,
     pa: out.pa,
@@ -188,13 +187,13 @@ export function walkS1(
     granule: out.granule,
     perm: out.perm,
     parentPerm: out.parentPerm,
-    s1Leaf: { ipn: ipn - (ipn % s1Pages), sizeBits: out.s1Size, level: out.s1Level, granule: out.s1Granule, pa: out.s1Oa, perm: out.perm },
+    s1Leaf: { ipn: ipn - lowBits(0, ipn, out.s1Size - 12), sizeBits: out.s1Size, level: out.s1Level, granule: out.s1Granule, pa: out.s1Oa, perm: out.perm },
     s2Leaf: {
-      ipn: Math.floor(out.ipa / 2 ** out.s2Size) * s2Pages,
+      ipn: ipaPn - lowBits(0, ipaPn, out.s2Size - 12),
       sizeBits: out.s2Size,
       level: out.s2Level,
       granule: out.s2Granule,
-      pa: out.pa - (out.ipa % 2 ** out.s2Size),
+      pa: out.pa - (out.ipa - ipaPn * 4096) - lowBits(0, ipaPn, out.s2Size - 12) * 4096,
       perm: out.parentPerm,
     },
   }
