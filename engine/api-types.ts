@@ -3,6 +3,8 @@
  * Plain, structured-cloneable data only; 64-bit values are hex strings.
  * The app imports this file (types only) and the scenario format, nothing else.
  */
+import type { Granularity, StepDirection, StepKind } from './journal/cursor'
+import type { RecordQuery, RunToStop } from './journal/find'
 
 export interface ValidationError {
   /** JSON path into the scenario: "steps[3].iova". */
@@ -27,6 +29,12 @@ export interface RunSummary {
   readonly expectations: readonly ExpectResult[]
   /** An operation the engine could not carry out (the run stopped there). */
   readonly stopped?: { readonly step: number; readonly message: string }
+  /**
+   * Re-run on edit: journal records [0, reused) were taken from the previous
+   * run instead of being computed again (all of them when the scenario did
+   * not change); 0 when the machine ran from scratch.
+   */
+  readonly reused: number
 }
 
 export type LoadResult =
@@ -132,14 +140,25 @@ export interface Meta {
 
 export type FindDirection = 'forward' | 'backward'
 
-export interface FindQuery {
-  readonly kind?: string
-  readonly reg?: string
-  readonly sid?: number
-  readonly opcode?: string
-  readonly event?: string
-  readonly verdict?: string
-  readonly failedExpect?: boolean
+/**
+ * A search over the journal: every condition given must hold (kind, actor,
+ * register, SID, opcode, event type, hypervisor verdict, memory range
+ * written, failed expectation). Breakpoints are a list of these.
+ */
+export type FindQuery = RecordQuery
+
+/** Where `runTo` stopped and which breakpoint (by index) stopped it; null at an end of the journal. */
+export type RunToResult = RunToStop
+
+export type { Granularity, StepDirection, StepKind }
+
+/** A built-in scenario: the library the app offers and the tests run. */
+export interface BuiltinScenario {
+  /** File name without `.json` (engine/scenario/builtin/ID.json). */
+  readonly id: string
+  readonly title: string
+  readonly notes: string
+  readonly scenario: unknown
 }
 
 /** The engine's API: the worker exposes exactly this, the CLI and tests call it directly. */
@@ -147,5 +166,290 @@ export interface EngineApi {
   load(scenario: unknown): LoadResult
   view(cursor: number, request: ViewRequest): ViewModel
   find(query: FindQuery, from: number, direction: FindDirection): number | null
+  /** Step into / over / out, forwards or backwards, stopping only where `granularity` allows (default: any record). */
+  step(cursor: number, kind: StepKind, direction: StepDirection, granularity?: Granularity): number
+  /** Continue to the next record (or, backwards, the previous one) matching any breakpoint. */
+  runTo(breakpoints: readonly FindQuery[], from: number, direction: FindDirection): RunToResult
   meta(): Meta
+}
+
+/** What the worker exposes: the engine API plus the built-in scenarios. */
+export interface WorkerApi extends EngineApi {
+  defaultScenario(): unknown
+  builtins(): readonly BuiltinScenario[]
+}
+
+// ---- SMMU structure panels: stream table, CD, walk, caches, inspector, linked selection ----
+
+/** Which stream table a view shows: the host's, or (under pKVM) the hypervisor's shadow. */
+export type StrtabTable = 'host' | 'shadow'
+
+/** A window of StreamIDs [from, to) of one stream table (at most 512 per call). */
+export interface StrtabRequest {
+  readonly table?: StrtabTable
+  readonly from: number
+  readonly to: number
+  /** Fields changed since this cursor are listed in each row's `changed` (default: cursor - 1). */
+  readonly since?: number
+}
+
+/** One level-1 Stream Table Descriptor covering part of the window. */
+export interface L1StdRow {
+  readonly index: number
+  readonly address: string
+  readonly raw: string
+  /** SIDs [sidFrom, sidTo) this descriptor indexes. */
+  readonly sidFrom: number
+  readonly sidTo: number
+  readonly span: number
+  readonly l2ptr: string
+  /** Span valid (1..SPLIT+1): a level-2 table exists. */
+  readonly valid: boolean
+  readonly fields: readonly FieldRow[]
+  readonly error?: string
+}
+
+export interface SteRow {
+  readonly sid: number
+  /** Where the STE is; absent when it cannot be located (`error` says why). */
+  readonly address?: string
+  readonly l1Index?: number
+  /** The event a transaction with this SID would raise while locating the STE (C_BAD_STREAMID, F_STE_FETCH). */
+  readonly error?: string
+  readonly v: number
+  /** STE.Config by name ("abort", "bypass", "s1", "s2", "nested", or the reserved value). */
+  readonly config: string
+  readonly raw: readonly string[]
+  readonly fields: readonly FieldRow[]
+  /** Fields whose value differs from the STE at `since` (or, side by side, from the other table's STE). */
+  readonly changed: readonly string[]
+}
+
+export interface StrtabView {
+  readonly table: StrtabTable
+  /** STRTAB_BASE and STRTAB_BASE_CFG as programmed (hex) and decoded. */
+  readonly baseReg: string
+  readonly cfgReg: string
+  readonly base: string
+  readonly fmt: 'linear' | '2level'
+  /** Effective log2 of the number of STEs: min(LOG2SIZE, IDR1.SIDSIZE). */
+  readonly log2size: number
+  readonly split: number
+  readonly sidCount: number
+  readonly l1: readonly L1StdRow[]
+  readonly rows: readonly SteRow[]
+}
+
+/** CDs [from, to) of the CD table of StreamID `sid` (at most 256 per call). */
+export interface CdRequest {
+  readonly sid: number
+  readonly from?: number
+  readonly to?: number
+}
+
+export interface CdRow {
+  /** SubstreamID (the CD's index in the table). */
+  readonly ssid: number
+  /** The CD's address as the STE names it (an IPA when stage 2 translates) and the PA read. */
+  readonly address?: string
+  readonly pa?: string
+  readonly l1Index?: number
+  readonly error?: string
+  readonly v: number
+  readonly asid: number
+  readonly raw: readonly string[]
+  readonly fields: readonly FieldRow[]
+}
+
+export interface CdView {
+  readonly sid: number
+  /** Why the STE has no CD table (not stage 1, V=0, ...), when it has none. */
+  readonly none?: string
+  readonly ptr: string
+  readonly fmt: string
+  readonly cdMax: number
+  readonly count: number
+  /** Stage 2 translates the table's addresses (nested). */
+  readonly ipa: boolean
+  readonly rows: readonly CdRow[]
+}
+
+/** One descriptor read by the walker: a cell of the walk grid. */
+export interface WalkCell {
+  /** Journal index of the ptw.read record. */
+  readonly record: number
+  readonly stage: 1 | 2
+  readonly level: number
+  readonly address: string
+  readonly raw: string
+  readonly type: string
+  /** The record is after the cursor: the walk has not reached it yet. */
+  readonly future: boolean
+  /** The walk stopped here with the DMA's fault. */
+  readonly fault: boolean
+}
+
+/**
+ * A row of the walk grid: the stage-2 walk that translates an address
+ * (across), then the stage-1 read it made possible (down). `what` names the
+ * address being translated: "CD", "TTB" / "L<n> table" (a stage-1 table's
+ * IPA), or "IPA" (the final output).
+ */
+export interface WalkRow {
+  readonly what: string
+  readonly s2: readonly WalkCell[]
+  readonly s1?: WalkCell
+}
+
+export interface WalkView {
+  /** Journal index of the dma span, and its extent. */
+  readonly record: number
+  readonly end: number
+  readonly device: string
+  readonly sid: number
+  readonly ssid?: number
+  readonly iova: string
+  readonly access: string
+  readonly result: string
+  readonly pa?: string
+  readonly reason: string
+  /** Configuration kind of the stream (from the config cache record or the STE read in the span). */
+  readonly config?: string
+  /** The translation hit in the IOTLB (no walk). */
+  readonly tlbHit?: { readonly record: number; readonly seq: number; readonly pa: string; readonly sizeBits: number }
+  readonly rows: readonly WalkRow[]
+  /** Event written for this DMA: type, record index, EVTQ-record fields. */
+  readonly event?: { readonly record: number; readonly type: string; readonly stage?: number; readonly addr2: string; readonly raw: readonly string[] }
+  /** The previous and next dma records, and the cursor just after each (its whole walk applied). */
+  readonly prev?: number
+  readonly next?: number
+  readonly prevEnd?: number
+  readonly nextEnd?: number
+}
+
+export type CacheMark = 'inserted' | 'evicted' | 'invalidated' | 'replaced' | 'hit'
+
+export interface TlbRow {
+  readonly seq: number
+  readonly asid: number
+  readonly vmid: number
+  /** 1, 2 or 12 (nested, combined). */
+  readonly stage: number
+  readonly level: number
+  readonly granule: string
+  /** Input address (IOVA or IPA) = ipn × 4096, and the size the entry covers. */
+  readonly input: string
+  readonly size: string
+  readonly sizeBits: number
+  readonly pa: string
+  readonly perm: string
+  readonly parentPerm: string
+  /** What the last step did to the entry; removed entries are kept as rows with their mark. */
+  readonly mark?: CacheMark
+  readonly present: boolean
+}
+
+export interface CfgRow {
+  readonly sid: number
+  readonly ssid: number
+  readonly config: string
+  readonly steAddr: string
+  readonly cdAddr?: string
+  readonly asid?: number
+  readonly vmid?: number
+  /** Short description of each stage ("S2: 4K, 39-bit IPA, TTB 0x..."). */
+  readonly stages: readonly string[]
+  readonly mark?: CacheMark
+  readonly present: boolean
+}
+
+export interface CacheRequest {
+  /** Marks what records [since, cursor) did (default: the record before the cursor). */
+  readonly since?: number
+}
+
+/** What the inspector can show. */
+export type InspectTarget =
+  | { readonly kind: 'register'; readonly name: string }
+  | { readonly kind: 'ste'; readonly sid: number; readonly table?: StrtabTable }
+  | { readonly kind: 'cd'; readonly sid: number; readonly ssid: number }
+  | { readonly kind: 'l1std'; readonly sid: number }
+  | { readonly kind: 'command'; readonly index: number }
+  | { readonly kind: 'event'; readonly index: number }
+  /** A descriptor read: the journal index of its ptw.read record. */
+  | { readonly kind: 'descriptor'; readonly record: number }
+  | { readonly kind: 'tlb'; readonly seq: number }
+
+export interface InspectView {
+  readonly title: string
+  /** Layout title and specification section. */
+  readonly layout: string
+  readonly ref: string
+  readonly address?: string
+  /** Width of a word in bits (32 for 32-bit registers). */
+  readonly wordBits: number
+  readonly raw: readonly string[]
+  readonly fields: readonly FieldRow[]
+  /** Lines of context (what the structure means here: the STE's config, the walk level...). */
+  readonly notes: readonly string[]
+  readonly error?: string
+}
+
+/** A selection that links panels: each panel highlights what relates to it. */
+export type Selection =
+  | { readonly kind: 'iova'; readonly iova: string; readonly sid: number }
+  | { readonly kind: 'sid'; readonly sid: number }
+  | { readonly kind: 'page'; readonly pa: string }
+  | { readonly kind: 'command'; readonly index: number }
+  | { readonly kind: 'tlb'; readonly seq: number }
+
+/** Everything related to a selection, by the keys each panel uses. */
+export interface Related {
+  readonly sids: readonly number[]
+  /** CDs as "sid:ssid". */
+  readonly cds: readonly string[]
+  /** Descriptor and structure addresses (hex), as walk cells and rows name them. */
+  readonly addresses: readonly string[]
+  /** IOTLB entry sequence numbers. */
+  readonly tlb: readonly number[]
+  /** Config cache entries as "sid:ssid". */
+  readonly cfg: readonly string[]
+  /** CMDQ slot indexes. */
+  readonly commands: readonly number[]
+  /** Input pages (IOVA, 4K-aligned hex) and output pages (PA). */
+  readonly iovas: readonly string[]
+  readonly pages: readonly string[]
+}
+
+/** The SMMU structure views, requested together (one round trip). */
+export interface SmmuViewRequest {
+  readonly strtab?: StrtabRequest
+  readonly cd?: CdRequest
+  /** The DMA enclosing the cursor or the last before it; `at` picks a dma record instead. */
+  readonly walk?: { readonly at?: number }
+  readonly iotlb?: CacheRequest
+  readonly cfgcache?: CacheRequest
+  readonly inspect?: InspectTarget
+  readonly related?: Selection
+}
+
+export interface SmmuViewModel {
+  readonly strtab?: StrtabView
+  readonly cd?: CdView
+  /** null: no DMA at or before the cursor. */
+  readonly walk?: WalkView | null
+  readonly iotlb?: readonly TlbRow[]
+  readonly cfgcache?: readonly CfgRow[]
+  readonly inspect?: InspectView
+  readonly related?: Related
+}
+
+// Declaration merging: the SMMU structure views join the one view() request.
+export interface ViewRequest {
+  /** Stream table, CD, walk, caches, inspector and linked selection at the cursor. */
+  readonly smmu?: SmmuViewRequest
+}
+
+export interface ViewModel {
+  readonly smmu?: SmmuViewModel
 }

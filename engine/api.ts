@@ -1,17 +1,24 @@
 import type {
+  BuiltinScenario,
   EngineApi,
   FindDirection,
   FindQuery,
+  Granularity,
   LoadResult,
   Meta,
+  RunToResult,
   SpanMeta,
+  StepDirection,
+  StepKind,
   ViewModel,
   ViewRequest,
 } from './api-types'
 import { commandFromFields, OPCODES } from './arch/commands'
 import { EVENT_TYPES } from './arch/events'
 import { regByName } from './arch/registers'
-import type { JRecord } from './journal/journal'
+import { Checkpoints } from './journal/checkpoint'
+import { JournalIndex } from './journal/cursor'
+import { findRecord, runTo } from './journal/find'
 import { ReplayState } from './journal/replay'
 import { Machine } from './machine'
 import type { Scenario } from './scenario/format'
@@ -20,7 +27,8 @@ import { traceText } from './trace/format'
 import { journalRows } from './views/journal'
 import { queueView } from './views/queues'
 import { registerRows } from './views/registers'
-import defaultJson from './scenario/builtin/raw-cmdq.json'
+import { smmuView } from './views/smmu'
+import { BUILTINS } from './scenario/builtin'
 
 /**
  * The engine's one API (DESIGN.md "Worker API"): coarse calls, plain data
@@ -47,23 +55,80 @@ export const SCENARIO_HOOKS: ValidateHooks = {
 }
 
 export function defaultScenario(): unknown {
-  return structuredClone(defaultJson)
+  return structuredClone(BUILTINS[0][1])
+}
+
+/** The built-in scenario library (fresh copies: callers may edit them). */
+export function builtins(): BuiltinScenario[] {
+  return BUILTINS.map(([id, json]) => ({ id, title: json.title ?? id, notes: json.notes ?? '', scenario: structuredClone(json) }))
+}
+
+/** Structural equality of validated scenarios (plain data: objects, arrays, strings, numbers, bigints, booleans). */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  if (ka.length !== kb.length) return false
+  return ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
+
+/** One loaded run: the machine that produced the journal, and what time travel over it needs. */
+interface Loaded {
+  readonly scenario: Scenario
+  readonly machine: Machine
+  readonly checkpoints: Checkpoints
+  readonly index: JournalIndex
+  readonly replay: ReplayState
+}
+
+/**
+ * How much of `prev`'s journal a run of `next` shares: with the same
+ * platform and the same first k steps, the deterministic engine writes the
+ * same records up to the op record of step k.
+ */
+function sharedRecords(prev: Loaded, next: Scenario): number {
+  const a = prev.scenario
+  if (!sameData(a.platform, next.platform)) return 0
+  let k = 0
+  while (k < a.steps.length && k < next.steps.length && sameData(a.steps[k], next.steps[k])) k++
+  if (k === 0) return 0
+  const recs = prev.machine.j.records
+  // The op record of step k starts the first difference; without one (prev ended or stopped sooner) all of prev is shared.
+  for (let i = 0; i < recs.length; i++) if (recs[i].depth === 0 && recs[i].kind === 'op' && recs[i].index === k) return i
+  return recs.length
 }
 
 class Engine implements EngineApi {
-  private machine: Machine | undefined
-  private scenario: Scenario | undefined
-  private replay: ReplayState | undefined
+  private loaded: Loaded | undefined
 
   load(json: unknown): LoadResult {
     const v = validateScenario(json, SCENARIO_HOOKS)
     if (!v.ok) return { ok: false, errors: v.errors }
-    // Load = reset + run: idempotent, so a second call (StrictMode) changes nothing.
-    const m = new Machine(v.scenario)
-    m.run()
-    this.machine = m
-    this.scenario = v.scenario
-    this.replay = new ReplayState(m.j.records, m.j.maps.length, v.scenario.platform.ram)
+    const prev = this.loaded
+    let reused = 0
+    if (prev && sameData(prev.scenario, v.scenario)) {
+      // Load = reset + run, and the engine is deterministic: the same scenario (StrictMode's second
+      // call, a share link of what is already shown) gives the same run, so keep it whole.
+      reused = prev.machine.j.length
+    } else {
+      const m = new Machine(v.scenario)
+      m.run()
+      const ram = v.scenario.platform.ram
+      const shared = prev ? sharedRecords(prev, v.scenario) : 0
+      // The machine cannot resume from a step (Machine.run always starts at step 0), so it runs
+      // again; what the shared prefix saves is rebuilding its checkpoints.
+      const checkpoints = Checkpoints.build(m.j.records, m.j.maps.length, ram, { reuse: prev && shared ? { from: prev.checkpoints, upTo: shared } : undefined })
+      this.loaded = {
+        scenario: v.scenario,
+        machine: m,
+        checkpoints,
+        index: new JournalIndex(m.j.records),
+        replay: new ReplayState(m.j.records, m.j.maps.length, ram, checkpoints),
+      }
+    }
+    const m = this.loaded!.machine
     return {
       ok: true,
       summary: {
@@ -73,13 +138,14 @@ class Engine implements EngineApi {
         steps: v.scenario.steps.length,
         expectations: m.expectations,
         stopped: m.stopped,
+        reused,
       },
     }
   }
 
   private need(): { m: Machine; r: ReplayState } {
-    if (!this.machine || !this.replay) throw new Error('no scenario is loaded')
-    return { m: this.machine, r: this.replay }
+    if (!this.loaded) throw new Error('no scenario is loaded')
+    return { m: this.loaded.machine, r: this.loaded.replay }
   }
 
   view(cursor: number, req: ViewRequest): ViewModel {
@@ -98,28 +164,36 @@ class Engine implements EngineApi {
       registers: req.registers ? registerRows(reg, changedRegs) : undefined,
       cmdq: req.cmdq ? queueView('CMDQ', r, reg, 16, req.cmdq) : undefined,
       evtq: req.evtq ? queueView('EVENTQ', r, reg, 32, req.evtq) : undefined,
+      smmu: req.smmu
+        ? smmuView(
+            {
+              records,
+              cursor: r.cursor,
+              mem: r.mem,
+              reg,
+              feat: m.smmu.feat,
+              iotlb: r.maps[m.j.mapNames.indexOf('iotlb')],
+              cfgcache: r.maps[m.j.mapNames.indexOf('cfgcache')],
+              iotlbId: m.j.mapNames.indexOf('iotlb'),
+              cfgcacheId: m.j.mapNames.indexOf('cfgcache'),
+            },
+            req.smmu,
+          )
+        : undefined,
     }
   }
 
   find(query: FindQuery, from: number, direction: FindDirection): number | null {
-    const { m } = this.need()
-    const recs = m.j.records
-    const match = (rec: JRecord): boolean => {
-      if (query.failedExpect) return rec.kind === 'expect' && rec.ok === false
-      if (query.kind !== undefined && rec.kind !== query.kind) return false
-      if (query.reg !== undefined && rec.reg !== query.reg) return false
-      if (query.sid !== undefined && rec.sid !== query.sid && rec.SID !== query.sid) return false
-      if (query.opcode !== undefined && rec.opcode !== query.opcode) return false
-      if (query.event !== undefined && !(rec.kind === 'event' && rec.type === query.event)) return false
-      if (query.verdict !== undefined && rec.verdict !== query.verdict) return false
-      return true
-    }
-    if (direction === 'forward') {
-      for (let i = Math.max(0, from); i < recs.length; i++) if (match(recs[i])) return i
-    } else {
-      for (let i = Math.min(from, recs.length - 1); i >= 0; i--) if (match(recs[i])) return i
-    }
-    return null
+    return findRecord(this.need().m.j.records, query, from, direction)
+  }
+
+  step(cursor: number, kind: StepKind, direction: StepDirection, granularity: Granularity = 'record'): number {
+    this.need()
+    return this.loaded!.index.step(cursor, kind, direction, granularity)
+  }
+
+  runTo(breakpoints: readonly FindQuery[], from: number, direction: FindDirection): RunToResult {
+    return runTo(this.need().m.j.records, breakpoints, from, direction)
   }
 
   meta(): Meta {
@@ -135,10 +209,15 @@ class Engine implements EngineApi {
 
   /** The loaded machine (CLI and tests). */
   get current(): Machine | undefined {
-    return this.machine
+    return this.loaded?.machine
+  }
+
+  /** The loaded run's checkpoints (tests and benchmarks). */
+  get checkpoints(): Checkpoints | undefined {
+    return this.loaded?.checkpoints
   }
 }
 
-export function createEngine(): EngineApi & { readonly current: Machine | undefined } {
+export function createEngine(): EngineApi & { readonly current: Machine | undefined; readonly checkpoints: Checkpoints | undefined } {
   return new Engine()
 }

@@ -9,6 +9,8 @@ import type { CommandSpec, Scenario, Step } from './scenario/format'
 import { Smmu } from './smmu/smmu'
 import type { DmaOutcome } from './smmu/translate'
 import { HostDriver, HostError } from './host/driver'
+import { HypPanic } from './hyp/pkvm'
+import { bootPkvm, type PkvmPlatform } from './platform/pkvm'
 
 /**
  * A platform built from a scenario: physical memory, the SMMU behind its
@@ -21,6 +23,11 @@ export interface ExpectOutcome {
   readonly ok: boolean
   readonly message: string
   readonly record: number
+}
+
+/** pKVM share-with-guest permissions as the kernel's KVM_PGTABLE_PROT bits (X 1, W 2, R 4). */
+function guestProt(p: string): number {
+  return (p.includes('x') ? 1 : 0) | (p.includes('w') ? 2 : 0) | (p.includes('r') ? 4 : 0)
 }
 
 /** A step the engine could not carry out: the run stops there with this message. */
@@ -45,6 +52,8 @@ export class Machine {
   readonly smmu: Smmu
   readonly bus: MmioBus
   readonly host: HostDriver
+  /** The hypervisor, when the platform runs pKVM. */
+  readonly pkvm: PkvmPlatform | undefined
   readonly expectations: ExpectOutcome[] = []
   stopped: { step: number; message: string } | undefined
   /** The last DMA's outcome and where `expect` looks for events (records since the previous expect). */
@@ -64,8 +73,10 @@ export class Machine {
       qemuCompat: p.qemuCompat,
     })
     this.bus = new MmioBus(this.j, this.smmu)
-    this.host = new HostDriver(this.j, this.bus, this.mem, p)
     this.smmu.reset()
+    // pKVM boots before the host kernel's driver: it takes the MMIO and its memory first.
+    this.pkvm = p.hypervisor === 'pkvm' ? bootPkvm(this.j, this.mem, this.bus, this.smmu, p) : undefined
+    this.host = new HostDriver(this.j, this.bus, this.mem, p, this.pkvm ? { region: this.pkvm.hostRegion } : {})
   }
 
   /** Run steps [from, to); stops at the first step that cannot be carried out. */
@@ -76,7 +87,7 @@ export class Machine {
       try {
         this.j.span('op', 'scenario', { op: step.op, index: i, note: step.note }, () => this.step(step, i))
       } catch (e) {
-        const message = e instanceof StepError ? e.message : `engine error: ${e instanceof Error ? e.message : String(e)}`
+        const message = e instanceof StepError || e instanceof HypPanic ? e.message : `engine error: ${e instanceof Error ? e.message : String(e)}`
         this.j.entry('error', 'scenario', { index: i, message })
         this.stopped = { step: i, message }
       }
@@ -121,8 +132,53 @@ export class Machine {
       }
       case 'expect':
         return this.expect(step, index)
-      default:
-        throw new StepError(`${step.op}: this version of smmuscope models the SMMU only; the host driver and hypervisor operations come with their models`)
+      case 'donate':
+      case 'share':
+      case 'unshare':
+      case 'guestMap':
+      case 'guestUnmap':
+        return this.hypercall(step)
+    }
+  }
+
+  /**
+   * The host kernel's hypercalls. A refused call changes nothing and is not a
+   * scenario error: its return code is in the journal (`hypercall` span, `ret`).
+   */
+  private hypercall(step: Extract<Step, { op: 'donate' | 'share' | 'unshare' | 'guestMap' | 'guestUnmap' }>): void {
+    const k = this.pkvm
+    if (!k) throw new StepError(`${step.op} is a pKVM hypercall; the platform has no hypervisor`)
+    const ps = k.own.pageSize
+    const pages = (pa: number, size: number) => ({ pfn: Math.floor(pa / ps), nr: Math.ceil(size / ps) })
+    switch (step.op) {
+      case 'donate': {
+        const { pfn, nr } = pages(step.pa, step.size)
+        // A protected guest's memory is donated at IPA = PA (this model's choice: the series takes any gfn).
+        if (step.to === 'hyp') k.hc.hostDonateHyp(pfn, nr)
+        else k.hc.hostDonateGuest(pfn, pfn, nr, step.to)
+        return
+      }
+      case 'share':
+      case 'unshare': {
+        const { pfn, nr } = pages(step.pa, step.size)
+        for (let n = 0; n < nr; n++) {
+          if (step.op === 'share') k.hc.hostShareHyp(pfn + n)
+          else k.hc.hostUnshareHyp(pfn + n)
+        }
+        return
+      }
+      case 'guestMap': {
+        const g = k.guests.get(step.guest)
+        if (!g) throw new StepError(`guestMap: no guest named ${step.guest}`)
+        g.map(step.ipa, ps, step.pa, guestProt(step.prot))
+        return
+      }
+      case 'guestUnmap': {
+        const g = k.guests.get(step.guest)
+        if (!g) throw new StepError(`guestUnmap: no guest named ${step.guest}`)
+        g.unmap(step.ipa, ps)
+        return
+      }
     }
   }
 
@@ -137,6 +193,12 @@ export class Machine {
       width = def.width / 8
     }
     const size = step.size ?? width
+    if (size !== 4 && size !== 8 && this.pkvm && this.bus.trapped) {
+      // The data abort's SAS names an access size the emulation refuses (WARN at EL2).
+      this.j.entry('mmio', 'host', { reg: step.reg, offset, size, write: step.access === 'write', trapped: true, value: step.value })
+      this.pkvm.smmu.warn(`${size * 8}-bit access to ${String(step.reg)}: the emulation takes 32- and 64-bit accesses only`)
+      return
+    }
     if (size !== 4 && size !== 8) {
       // Only 32- and 64-bit accesses reach SMMU registers (IHI 0070 6.2).
       this.j.entry('mmio.error', 'host', { reg: step.reg, offset, size, message: `${size * 8}-bit access: the SMMU accepts only 32- and 64-bit register accesses` })
@@ -203,7 +265,14 @@ export class Machine {
       said.push(`${step.reg}${step.field ? `.${step.field}` : ''} = 0x${(step.value ?? 0n).toString(16)}`)
       if (step.value !== undefined && got !== step.value) problems.push(`${step.reg}${step.field ? `.${step.field}` : ''} is 0x${got.toString(16)}`)
     }
-    if (step.rejected !== undefined) throw new StepError('expect.rejected needs the pKVM hypervisor model, which this version does not have')
+    if (step.rejected !== undefined) {
+      said.push(`${step.rejected} rejected by the hypervisor`)
+      if (!this.pkvm) throw new StepError('expect.rejected: the platform has no hypervisor to reject commands')
+      const verdicts = this.j.records.slice(this.checkFrom).filter((r) => r.kind === 'hyp.cmd')
+      if (!verdicts.some((r) => r.opcode === step.rejected && r.verdict === 'rejected')) {
+        problems.push(verdicts.length ? `verdicts since the last check: ${verdicts.map((r) => `${String(r.opcode)} ${String(r.verdict)}`).join(', ')}` : 'the hypervisor judged no command since the last check')
+      }
+    }
     const ok = problems.length === 0
     const message = `${said.join(', ')}: ${ok ? 'holds' : problems.join('; ')}`
     const rec = this.j.entry('expect', 'scenario', { ok, message })

@@ -1,9 +1,9 @@
 // The worker shell: the engine knows nothing of workers (STYLE.md habit 10).
-// It adds only the built-in default scenario, so the app need not import
-// scenario JSON itself.
+// It adds only the built-in scenarios, so the app need not import scenario
+// JSON itself.
 import { expose } from 'comlink'
-import type { EngineApi } from './api-types'
-import { createEngine, defaultScenario } from './api'
+import type { EngineApi, WorkerApi } from './api-types'
+import { builtins, createEngine, defaultScenario } from './api'
 
 const engine = createEngine()
 
@@ -11,8 +11,11 @@ const api = {
   load: (scenario: unknown) => engine.load(scenario),
   view: (...args: Parameters<EngineApi['view']>) => engine.view(...args),
   find: (...args: Parameters<EngineApi['find']>) => engine.find(...args),
+  step: (...args: Parameters<EngineApi['step']>) => engine.step(...args),
+  runTo: (...args: Parameters<EngineApi['runTo']>) => engine.runTo(...args),
   meta: () => engine.meta(),
   defaultScenario: (): unknown => defaultScenario(),
-} satisfies EngineApi & { defaultScenario(): unknown }
+  builtins: () => builtins(),
+} satisfies WorkerApi
 
 expose(api)

@@ -1,7 +1,6 @@
-import type { EngineApi } from '../../engine/api-types'
+import type { WorkerApi } from '../../engine/api-types'
 
-/** What the worker exposes: the engine API plus the built-in default scenario. */
-export type WorkerApi = EngineApi & { defaultScenario(): unknown }
+export type { WorkerApi }
 
 type Async<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never

@@ -13,6 +13,9 @@ export const enginePort: EnginePort = {
   load: (scenario) => remote.load(scenario),
   view: (cursor, request) => remote.view(cursor, request),
   find: (query, from, direction) => remote.find(query, from, direction),
+  step: (cursor, kind, direction, granularity) => remote.step(cursor, kind, direction, granularity),
+  runTo: (breakpoints, from, direction) => remote.runTo(breakpoints, from, direction),
   meta: () => remote.meta(),
   defaultScenario: () => remote.defaultScenario(),
+  builtins: () => remote.builtins(),
 }

@@ -5,9 +5,22 @@ export function RunPanel() {
   const errors = useApp((s) => s.errors)
   const summary = useApp((s) => s.summary)
   const setCursor = useApp((s) => s.setCursor)
+  const linkError = useApp((s) => s.linkError)
+  const dismissLinkError = useApp((s) => s.dismissLinkError)
   return (
     <section className="panel run" aria-labelledby="run-h">
       <h2 id="run-h">Run</h2>
+      {linkError !== null && (
+        <div className="errors link-error" role="alert">
+          <p>
+            {linkError}
+            {summary !== null ? ' Still showing the previous run.' : ''}
+          </p>
+          <button type="button" className="link" onClick={dismissLinkError}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {errors.length > 0 && (
         <div className="errors" role="alert">
           <p>
@@ -28,6 +41,7 @@ export function RunPanel() {
           {summary.notes !== '' && <p className="notes">{summary.notes}</p>}
           <p className="sub">
             {summary.steps} steps · {summary.records} records
+            {summary.reused > 0 && ` · ${summary.reused === summary.records ? 'unchanged: the previous run was kept' : `${summary.reused} records reused from the previous run`}`}
           </p>
           {summary.stopped !== undefined && (
             <p className="stopped" role="status">

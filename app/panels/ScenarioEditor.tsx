@@ -1,13 +1,31 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useApp } from '../store/context'
+import { scenarioFileName } from '../url/share'
 
-/** The scenario as JSON: edit and run, open a file, or go back to the built-in one. */
+/** Save the loaded scenario as a JSON file. */
+function download(scenario: unknown, title: string): void {
+  const blob = new Blob([JSON.stringify(scenario, null, 2) + '\n'], { type: 'application/json' })
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(blob)
+  a.download = scenarioFileName(title)
+  a.click()
+  URL.revokeObjectURL(a.href)
+}
+
+/** The scenario as JSON: edit and run, open or download a file, or pick a built-in one. */
 export function ScenarioEditor() {
   const text = useApp((s) => s.scenarioText)
   const loading = useApp((s) => s.loading)
   const load = useApp((s) => s.load)
-  const loadDefault = useApp((s) => s.loadDefault)
+  const loadBuiltin = useApp((s) => s.loadBuiltin)
+  const loadedScenario = useApp((s) => s.loadedScenario)
+  const title = useApp((s) => s.summary?.title ?? '')
   const [draft, setDraft] = useState<string | null>(null)
+  const library = useApp((s) => s.library)
+  const loadLibrary = useApp((s) => s.loadLibrary)
+  useEffect(() => {
+    void loadLibrary()
+  }, [loadLibrary])
   const value = draft ?? text
   return (
     <details className="editor">
@@ -47,16 +65,30 @@ export function ScenarioEditor() {
             }}
           />
         </label>
-        <button
-          type="button"
-          disabled={loading}
-          onClick={() => {
-            setDraft(null)
-            void loadDefault()
-          }}
-        >
-          Built-in scenario
+        <button type="button" disabled={loadedScenario === null} onClick={() => download(loadedScenario, title)}>
+          Download JSON
         </button>
+        <label>
+          Built-in{' '}
+          <select
+            aria-label="Built-in scenario"
+            value=""
+            disabled={loading || library.length === 0}
+            onChange={(e) => {
+              setDraft(null)
+              void loadBuiltin(e.target.value)
+            }}
+          >
+            <option value="" disabled>
+              choose…
+            </option>
+            {library.map((b) => (
+              <option key={b.id} value={b.id} title={b.notes}>
+                {b.title}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
     </details>
   )

@@ -1,44 +1,41 @@
+import { castDraft } from 'immer'
 import type { EnginePort } from '../bridge/engine-port'
-import { backOutTarget, backOverTarget, outTarget, overTarget, type RowWindow } from './navigate'
+import { STEP_CALLS, type StepName } from './navigate'
 import type { CursorSlice, Slice } from './types'
-
-/** Rows fetched per round trip when a step must look backwards for a span start. */
-export const SCAN_CHUNK = 2048
 
 export function createCursorSlice(engine: EnginePort): Slice<CursorSlice> {
   return (set, get) => {
-    async function rows(from: number, to: number): Promise<RowWindow> {
-      const vm = await engine.view(get().cursor, { journal: { from, to } })
-      return { from, rows: vm.journal ?? [] }
-    }
-
-    /**
-     * Runs `target` on ever larger windows ending just after the cursor until it
-     * can decide (a span's start may lie far back, e.g. after a bulk identity map).
-     */
-    async function backwards(target: (w: RowWindow, c: number, n: number) => number | undefined): Promise<number> {
-      const { cursor: c, records: n } = get()
-      let from = c
-      for (;;) {
-        from = Math.max(0, from - SCAN_CHUNK)
-        const w = await rows(from, Math.min(n, c + 1))
-        const t = target(w, c, n)
-        if (t !== undefined) return t
-        if (from === 0) return 0
-      }
-    }
-
-    async function go(target: Promise<number> | number): Promise<void> {
+    async function go(target: Promise<number> | number, stoppedAt: number | null = null): Promise<void> {
       const before = get().cursor
       const t = await target
       // A step that was overtaken by another (the user pressed twice) is dropped.
       if (get().cursor !== before) return
+      set((s) => {
+        s.stoppedAt = stoppedAt
+      })
       await get().setCursor(t)
+    }
+
+    const step = (name: StepName) => () => {
+      const [kind, direction] = STEP_CALLS[name]
+      const { cursor, granularity } = get()
+      return go(engine.step(cursor, kind, direction, granularity))
+    }
+
+    const cont = (direction: 'forward' | 'backward') => async () => {
+      const { cursor, breakpoints } = get()
+      const before = cursor
+      const r = await engine.runTo([...breakpoints], cursor, direction)
+      if (get().cursor !== before) return
+      await go(r.cursor, r.breakpoint)
     }
 
     return {
       cursor: 0,
       records: 0,
+      granularity: 'record',
+      breakpoints: [],
+      stoppedAt: null,
 
       async setCursor(n) {
         const c = Math.max(0, Math.min(get().records, Math.trunc(n)))
@@ -49,23 +46,28 @@ export function createCursorSlice(engine: EnginePort): Slice<CursorSlice> {
         await get().refresh()
       },
 
-      stepInto: () => go(get().cursor + 1),
-      stepBackInto: () => go(get().cursor - 1),
+      setGranularity(g) {
+        set((s) => {
+          s.granularity = g
+        })
+      },
+
+      setBreakpoints(b) {
+        set((s) => {
+          s.breakpoints = castDraft(b.map((q) => ({ ...q })))
+        })
+      },
+
+      stepInto: step('stepInto'),
+      stepOver: step('stepOver'),
+      stepOut: step('stepOut'),
+      stepBackInto: step('stepBackInto'),
+      stepBackOver: step('stepBackOver'),
+      stepBackOut: step('stepBackOut'),
       toStart: () => go(0),
       toEnd: () => go(get().records),
-
-      stepOver: () =>
-        go(
-          (async () => {
-            const { cursor: c, records: n } = get()
-            if (c >= n) return n
-            const w = await rows(c, c + 1)
-            return overTarget(w.rows[0], c, n)
-          })(),
-        ),
-      stepOut: () => go(backwards(outTarget)),
-      stepBackOver: () => go(backwards(backOverTarget)),
-      stepBackOut: () => go(backwards(backOutTarget)),
+      continueForward: cont('forward'),
+      continueBack: cont('backward'),
     }
   }
 }

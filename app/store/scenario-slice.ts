@@ -1,19 +1,34 @@
 import { castDraft } from 'immer'
 import type { EnginePort } from '../bridge/engine-port'
+import { readLink } from '../url/share'
 import type { ScenarioSlice, Slice } from './types'
 
 export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
   // The last scenario that loaded, so a failed load can leave the engine where it was.
   let loaded: unknown = undefined
   let seq = 0
+  // Whether anything was asked to load yet: the default opens only when nothing else was (a share link opens instead).
+  let asked = false
 
   return (set, get) => ({
     scenarioText: '',
     summary: null,
+    loadedScenario: null,
     errors: [],
+    linkError: null,
     loading: false,
+    library: [],
 
-    async load(json) {
+    async loadLibrary() {
+      if (get().library.length) return
+      const library = await engine.builtins()
+      set((s) => {
+        s.library = castDraft(library)
+      })
+    },
+
+    async load(json, opts) {
+      asked = true
       const mine = ++seq
       set((s) => {
         s.scenarioText = json
@@ -45,19 +60,52 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
       const { summary } = result
       set((s) => {
         s.summary = castDraft(summary)
+        s.loadedScenario = castDraft(scenario)
         s.errors = []
         s.loading = false
         s.records = summary.records
-        // Open at the end of the run, where the summary's state is; F8/Alt+F8 move between the ends.
-        s.cursor = summary.records
+        // Open where asked, else at the end of the run, where the summary's state is.
+        s.cursor = Math.max(0, Math.min(summary.records, opts?.cursor ?? summary.records))
+        s.stoppedAt = null
         s.view = null
       })
       await get().refresh()
     },
 
     async loadDefault() {
+      if (asked) return
+      asked = true
       const scenario = await engine.defaultScenario()
+      // A link may have been opened while the default was on its way: it wins.
+      if (seq > 0) return
       await get().load(JSON.stringify(scenario, null, 2))
+    },
+
+    async loadBuiltin(id) {
+      const found = (await engine.builtins()).find((b) => b.id === id)
+      if (found === undefined) return
+      await get().load(JSON.stringify(found.scenario, null, 2))
+    },
+
+    async openLink(hash) {
+      const link = readLink(hash)
+      if (!link.ok) {
+        set((s) => {
+          s.linkError = link.message
+        })
+        return null
+      }
+      set((s) => {
+        s.linkError = null
+      })
+      await get().load(JSON.stringify(link.json, null, 2), link.cursor !== undefined ? { cursor: link.cursor } : undefined)
+      return link.panels
+    },
+
+    dismissLinkError() {
+      set((s) => {
+        s.linkError = null
+      })
     },
   })
 }

@@ -1,16 +1,22 @@
 import { describe, expect, test } from 'vitest'
 import type { JournalRow, LoadResult, RegisterRow, ViewModel, ViewRequest } from '../../engine/api-types'
+import { JournalIndex } from '../../engine/journal/cursor'
+import { runTo } from '../../engine/journal/find'
+import type { JRecord } from '../../engine/journal/journal'
+import { encodeShareUrl } from '../../engine/scenario/url'
 import type { EnginePort } from '../bridge/engine-port'
-import { SCAN_CHUNK } from './cursor-slice'
 import { createAppStore } from './store'
 
 /**
  * A fake engine over a fixed journal. Its one register, CMDQ_PROD, counts the
  * `mmio` records applied before the cursor, so the expected values below can be
- * read straight off the fixture.
+ * read straight off the fixture. Steps and continues use the engine's own
+ * journal walkers over the same rows (the store must only pass them through).
  */
 function fakeEngine(rows: JournalRow[]) {
-  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][] }
+  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][] }
+  const records: JRecord[] = rows.map((r) => ({ kind: r.kind, actor: r.actor, depth: r.depth, ...(r.end !== undefined && { end: r.end }), ...r.fields }))
+  const index = new JournalIndex(records)
   const prodAt = (c: number) => rows.slice(0, c).filter((r) => r.kind === 'mmio').length
   const reg = (c: number): RegisterRow => ({
     name: 'CMDQ_PROD',
@@ -26,7 +32,7 @@ function fakeEngine(rows: JournalRow[]) {
       if (typeof s === 'object' && s !== null && 'bad' in s) {
         return Promise.resolve({ ok: false, errors: [{ path: 'steps[0].iova', message: 'not aligned' }] })
       }
-      return Promise.resolve({ ok: true, summary: { title: 't', notes: '', records: rows.length, steps: 1, expectations: [] } })
+      return Promise.resolve({ ok: true, summary: { title: 't', notes: '', records: rows.length, steps: 1, expectations: [], reused: 0 } })
     },
     view(cursor, request): Promise<ViewModel> {
       calls.view.push([cursor, request])
@@ -39,16 +45,25 @@ function fakeEngine(rows: JournalRow[]) {
       return Promise.resolve(vm)
     },
     find: () => Promise.resolve(null),
+    step: (...a) => {
+      calls.step.push(a)
+      return Promise.resolve(index.step(...a))
+    },
+    runTo: (bps, from, dir) => {
+      calls.runTo.push([bps, from, dir])
+      return Promise.resolve(runTo(records, bps, from, dir))
+    },
     meta: () => Promise.resolve({ records: rows.length, spans: [] }),
     defaultScenario: () => Promise.resolve({ smmuscope: 1, title: 'built-in' }),
+    builtins: () => Promise.resolve([{ id: 'b1', title: 'B one', notes: '', scenario: { smmuscope: 1, title: 'b1' } }]),
   }
   return { engine, calls }
 }
 
-const row = (i: number, depth: number, kind: string, end?: number): JournalRow => ({ i, depth, end, actor: 'host', kind, text: '', fields: {} })
+const row = (i: number, depth: number, kind: string, end?: number, fields: Record<string, unknown> = {}): JournalRow => ({ i, depth, end, actor: 'host', kind, text: '', fields })
 
 // 0 op (end 3) · 1 mmio · 2 mmio · 3 op (end 5) · 4 mmio
-const small = [row(0, 0, 'op', 3), row(1, 1, 'mmio'), row(2, 1, 'mmio'), row(3, 0, 'op', 5), row(4, 1, 'mmio')]
+const small = [row(0, 0, 'op', 3), row(1, 1, 'mmio'), row(2, 1, 'mmio'), row(3, 0, 'op', 5), row(4, 1, 'mmio', undefined, { reg: 'CMDQ_PROD' })]
 
 describe('app store', () => {
   test('load opens at the end of the run with the registers there', async () => {
@@ -62,8 +77,8 @@ describe('app store', () => {
     expect(s.view?.registers?.[0].value).toBe('0x3') // three mmio records
   })
 
-  test('stepping moves the cursor and the register values follow', async () => {
-    const { engine } = fakeEngine(small)
+  test('each step is one engine call with the granularity; the register values follow', async () => {
+    const { engine, calls } = fakeEngine(small)
     const store = createAppStore(engine)
     await store.getState().load('{}')
     await store.getState().stepBackInto()
@@ -78,23 +93,30 @@ describe('app store', () => {
     expect(store.getState().cursor).toBe(4)
     await store.getState().stepOut() // record 4 is inside op 3 (end 5)
     expect(store.getState().cursor).toBe(5)
-    await store.getState().stepInto() // already at the end
-    expect(store.getState().cursor).toBe(5)
+    store.getState().setGranularity('op')
+    await store.getState().stepBackInto() // the previous op starts at 3
+    expect(store.getState().cursor).toBe(3)
+    expect(calls.step).toEqual([
+      [5, 'into', 'backward', 'record'],
+      [0, 'over', 'forward', 'record'],
+      [3, 'into', 'forward', 'record'],
+      [4, 'out', 'forward', 'record'],
+      [5, 'into', 'backward', 'op'],
+    ])
   })
 
-  test('back-steps find a span start more than one window back', async () => {
-    // 0 leaf op · 1 span (end n-1) holding many leaves · n-1 leaf op
-    const n = SCAN_CHUNK + 1000
-    const rows = Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? row(i, 0, 'op') : i === 1 ? row(1, 0, 'op', n - 1) : row(i, 1, 'cmd.issue')))
-    const { engine } = fakeEngine(rows)
+  test('continue runs to the next breakpoint, or to the end', async () => {
+    const { engine } = fakeEngine(small)
     const store = createAppStore(engine)
     await store.getState().load('{}')
-    await store.getState().setCursor(n - 100)
-    await store.getState().stepBackOut()
-    expect(store.getState().cursor).toBe(1)
-    await store.getState().setCursor(n - 100)
-    await store.getState().stepOut()
-    expect(store.getState().cursor).toBe(n - 1)
+    await store.getState().toStart()
+    store.getState().setBreakpoints([{ reg: 'CMDQ_PROD' }])
+    await store.getState().continueForward()
+    expect(store.getState().cursor).toBe(4)
+    expect(store.getState().stoppedAt).toBe(0)
+    await store.getState().continueForward()
+    expect(store.getState().cursor).toBe(5)
+    expect(store.getState().stoppedAt).toBeNull()
   })
 
   test('a rejected scenario shows its errors and keeps the loaded run', async () => {
@@ -137,5 +159,50 @@ describe('app store', () => {
     await store.getState().loadDefault()
     expect(calls.load).toEqual([{ smmuscope: 1, title: 'built-in' }])
     expect(store.getState().scenarioText).toBe('{\n  "smmuscope": 1,\n  "title": "built-in"\n}')
+  })
+
+  test('built-in scenarios open by id', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().loadLibrary()
+    expect(store.getState().library.map((b) => b.id)).toEqual(['b1'])
+    await store.getState().loadBuiltin('b1')
+    expect(calls.load).toEqual([{ smmuscope: 1, title: 'b1' }])
+  })
+})
+
+describe('share links', () => {
+  test('a link opens its scenario at its cursor, and the default then stays away', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    const panels = await store.getState().openLink(encodeShareUrl({ smmuscope: 1, title: 'shared' }, 2, ['walk']))
+    await store.getState().loadDefault()
+    expect(panels).toEqual(['walk'])
+    expect(calls.load).toEqual([{ smmuscope: 1, title: 'shared' }])
+    expect(store.getState().cursor).toBe(2)
+    expect(store.getState().loadedScenario).toEqual({ smmuscope: 1, title: 'shared' })
+    expect(store.getState().linkError).toBeNull()
+  })
+
+  test('a broken link says why and leaves the current work as it was', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{"mine":1}')
+    await store.getState().setCursor(3)
+    const panels = await store.getState().openLink('#s=1.@@@&c=4')
+    expect(panels).toBeNull()
+    // The decoder's own message (engine/scenario/url.ts: characters outside the base64url alphabet).
+    expect(store.getState().linkError).toMatch(/^This link cannot be opened: bad base64url: character "@" at position 0/)
+    expect(store.getState().cursor).toBe(3)
+    expect(calls.load).toEqual([{ mine: 1 }])
+  })
+
+  test('with a broken link first, the default still opens', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().openLink('#s=2.abc')
+    await store.getState().loadDefault()
+    expect(calls.load).toEqual([{ smmuscope: 1, title: 'built-in' }])
+    expect(store.getState().linkError).toMatch(/share format 2/)
   })
 })

@@ -3,18 +3,25 @@ import { immer } from 'zustand/middleware/immer'
 import type { EnginePort } from '../bridge/engine-port'
 import { createCursorSlice } from './cursor-slice'
 import { createScenarioSlice } from './scenario-slice'
-import type { AppState } from './types'
+import { createSelectionSlice, type FullState } from './selection-slice'
+import type { AppState, Slice } from './types'
 import { createViewSlice } from './view-slice'
 
-export type AppStore = StoreApi<AppState>
+export type AppStore = StoreApi<FullState>
 
 /** The app's one store: slices typed once, combined once, edited through immer. */
 export function createAppStore(engine: EnginePort): AppStore {
-  return createStore<AppState>()(
-    immer((...a) => ({
-      ...createScenarioSlice(engine)(...a),
-      ...createCursorSlice(engine)(...a),
-      ...createViewSlice(engine)(...a),
-    })),
+  return createStore<FullState>()(
+    immer((...a) => {
+      // The first three slices are typed against AppState; the full state is a
+      // superset they never replace whole, so their set/get serve it unchanged.
+      const base = a as unknown as Parameters<Slice<AppState>>
+      return {
+        ...createScenarioSlice(engine)(...base),
+        ...createCursorSlice(engine)(...base),
+        ...createViewSlice(engine)(...base),
+        ...createSelectionSlice(engine)(...a),
+      }
+    }),
   )
 }

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import type { JournalRow, RunSummary, ValidationError, ViewModel } from '../../engine/api-types'
+import type { BuiltinScenario, FindQuery, Granularity, JournalRow, RunSummary, ValidationError, ViewModel } from '../../engine/api-types'
 
 /** The scenario being shown, and what loading it said. */
 export interface ScenarioSlice {
@@ -7,18 +7,40 @@ export interface ScenarioSlice {
   scenarioText: string
   /** The last scenario that loaded; the engine currently holds its run. */
   summary: RunSummary | null
+  /** The scenario that loaded (parsed JSON): what a share link and a download carry. */
+  loadedScenario: unknown
   /** Errors from the last load attempt (empty when it succeeded). */
   errors: readonly ValidationError[]
+  /** Why the last share link could not be opened (the work on screen was left as it was). */
+  linkError: string | null
   loading: boolean
-  load: (json: string) => Promise<void>
+  /** Load scenario text; on success open at `cursor` (clamped) or, by default, at the end of the run. */
+  load: (json: string, opts?: { readonly cursor?: number }) => Promise<void>
+  /** Open the built-in default scenario, unless another scenario was asked for first (a share link). */
   loadDefault: () => Promise<void>
+  /** The built-in scenarios (fetched once by `loadLibrary`). */
+  library: readonly BuiltinScenario[]
+  loadLibrary: () => Promise<void>
+  /** Open a built-in scenario by id. */
+  loadBuiltin: (id: string) => Promise<void>
+  /** Open a share link ("#s=1.…&c=…"); a broken one sets `linkError` and changes nothing else. Returns the panels it names. */
+  openLink: (hash: string) => Promise<readonly string[] | null>
+  dismissLinkError: () => void
 }
 
 /** Where in the journal the user is. Cursor c: records [0, c) applied. */
 export interface CursorSlice {
   cursor: number
   records: number
+  /** Where steps may stop (scenario op, driver action, command, walk read, or any record). */
+  granularity: Granularity
+  /** Continue (forwards or back) stops before a record matching any of these. */
+  breakpoints: readonly FindQuery[]
+  /** The breakpoint (index) the last continue stopped at; null when it ran to an end. */
+  stoppedAt: number | null
   setCursor: (n: number) => Promise<void>
+  setGranularity: (g: Granularity) => void
+  setBreakpoints: (b: readonly FindQuery[]) => void
   stepInto: () => Promise<void>
   stepBackInto: () => Promise<void>
   stepOver: () => Promise<void>
@@ -27,6 +49,8 @@ export interface CursorSlice {
   stepBackOut: () => Promise<void>
   toStart: () => Promise<void>
   toEnd: () => Promise<void>
+  continueForward: () => Promise<void>
+  continueBack: () => Promise<void>
 }
 
 /** View models from the worker for the visible panels, never engine objects. */

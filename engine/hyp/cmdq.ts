@@ -79,6 +79,17 @@ export function sendCmd(p: PkvmSmmu, cmd: CommandInput): number {
   })
 }
 
+/** Several commands, then one CMD_SYNC, and wait for the shadow queue to drain (a batched invalidation). */
+export function sendCmds(p: PkvmSmmu, cmds: readonly CommandInput[]): number {
+  return p.j.span('hyp.send', 'hyp', { opcodes: cmds.map((c) => c.op) }, () => {
+    for (const c of cmds) {
+      const ret = addCmd(p, encodeCommand(c))
+      if (ret) return ret
+    }
+    return addCmd(p, encodeCommand(SYNC)) || waitEmpty(p)
+  })
+}
+
 /** smmu_emulate_cmdq_insert. 0, or a negative errno (the caller WARNs). */
 export function emulateCmdqInsert(p: PkvmSmmu): number {
   if (!p.cmdqEnabled) return 0

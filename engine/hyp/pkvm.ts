@@ -13,7 +13,7 @@ import type { MmioBus, MmioTrap } from '../mem/bus'
 import type { PhysMem } from '../mem/physmem'
 import type { SmmuFeatures } from '../smmu/features'
 import { bootPkvmSmmu } from './boot'
-import { sendCmd } from './cmdq'
+import { sendCmd, sendCmds } from './cmdq'
 import type { HypDeps } from './deps'
 import { PAGE1, trapRead, trapWrite } from './mmio'
 
@@ -169,6 +169,11 @@ export class PkvmSmmu implements MmioTrap {
   /** A command of the hypervisor's own on the shadow queue, followed by CMD_SYNC (smmu_send_cmd). */
   send(cmd: CommandInput): number {
     return sendCmd(this, cmd)
+  }
+
+  /** Commands, one CMD_SYNC after them all, then wait for the drain. */
+  sendBatch(cmds: readonly CommandInput[]): number {
+    return sendCmds(this, cmds)
   }
 
   /**

@@ -44,6 +44,12 @@ export interface PkvmOptions {
   readonly version: 'v4' | 'v6'
   /** What the hypervisor does on a host access it refuses: WARN and carry on, or panic (a WARN at EL2 is fatal in production). */
   readonly onRefused: 'warn' | 'panic'
+  /**
+   * Where the posted code looks wrong (the CMD_SYNC rewrite applied to a
+   * local copy; v4's inverted `initialized` flag): 'series' does what the
+   * code does, 'architectural' what it evidently meant.
+   */
+  readonly fidelity: 'series' | 'architectural'
 }
 
 export interface Device {
@@ -211,7 +217,7 @@ export const DEFAULT_PLATFORM: Platform = {
   ram: { base: 0x4000_0000, size: 0x800_0000 },
   pageSize: '4K',
   hypervisor: 'none',
-  pkvm: { version: 'v6', onRefused: 'warn' },
+  pkvm: { version: 'v6', onRefused: 'warn', fidelity: 'architectural' },
   qemuCompat: false,
   devices: [],
   guests: [],

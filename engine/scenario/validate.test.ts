@@ -45,7 +45,7 @@ describe('a valid scenario is normalised', () => {
   test('pkvm gets the full series as its default emulation level', () => {
     const s = ok(base({}, pkvm()))
     expect(s.platform.emulation).toBe('nested')
-    expect(s.platform.pkvm).toEqual({ version: 'v6', onRefused: 'warn' })
+    expect(s.platform.pkvm).toEqual({ version: 'v6', onRefused: 'warn', fidelity: 'architectural' })
   })
 
   test('numbers: addresses as numbers, 64-bit values as bigints', () => {

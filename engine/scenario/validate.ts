@@ -238,13 +238,15 @@ function readPkvm(r: Reader, path: string, v: unknown): Platform['pkvm'] | undef
   const o = r.object(path, v)
   if (!o) return undefined
   const d = DEFAULT_PLATFORM.pkvm
-  r.keys(path, o, ['version', 'onRefused'])
+  r.keys(path, o, ['version', 'onRefused', 'fidelity'])
   const vv = r.get(path, o, 'version')
   const version = vv === undefined ? d.version : r.oneOf(at(path, 'version'), vv, ['v4', 'v6'] as const)
   const ov = r.get(path, o, 'onRefused')
   const onRefused = ov === undefined ? d.onRefused : r.oneOf(at(path, 'onRefused'), ov, ['warn', 'panic'] as const)
-  if (version === undefined || onRefused === undefined) return undefined
-  return { version, onRefused }
+  const fv = r.get(path, o, 'fidelity')
+  const fidelity = fv === undefined ? d.fidelity : r.oneOf(at(path, 'fidelity'), fv, ['series', 'architectural'] as const)
+  if (version === undefined || onRefused === undefined || fidelity === undefined) return undefined
+  return { version, onRefused, fidelity }
 }
 
 function readRam(r: Reader, v: unknown, smmu: SmmuPlatform | undefined): Platform['ram'] | undefined {

@@ -134,7 +134,7 @@ describe('traceText: one line per kind', () => {
       .toBe('nic (SID 16) write 0x10000 -> ok 0x40010000')
     expect(traceText(rec('dma', { device: 'nic', sid: 16, ssid: 1, iova: 0xffff_0000_0000_0000n, access: { read: true, write: false }, result: 'fault', reason: 'F_TRANSLATION' }, 'device')))
       .toBe('nic (SID 16, SSID 1) read 0xffff000000000000 -> fault (F_TRANSLATION)')
-    expect(traceText(rec('own', { pa: 0x4100_0000, owner: 'hyp', state: 'owned' }, 'hyp'))).toBe('page 0x41000000: owner hyp owned')
+    expect(traceText(rec('own', { pa: 0x4100_0000, of: 'host', owner: 'hyp', state: 'NOPAGE' }, 'hyp'))).toBe('page 0x41000000: host NOPAGE (owner hyp)')
     expect(traceText(rec('expect', { ok: false, message: 'dma ok: the last DMA ended fault' }, 'scenario'))).toBe('expect FAILED: dma ok: the last DMA ended fault')
     expect(traceText(rec('expect', { ok: true, message: 'holds' }, 'scenario'))).toBe('expect ok: holds')
   })

@@ -314,7 +314,7 @@ export function traceText(rec: JRecord): string {
         typeof r.reason === 'string' && r.result !== 'ok' && `(${r.reason})`,
       )
     case 'own':
-      return joinText(`page ${show('pa', r.pa)}:`, `owner ${str(r.owner) ?? '?'}`, str(r.state))
+      return joinText(`page ${show('pa', r.pa)}${r.size !== undefined && r.size !== 4096 ? ` (+${show('size', r.size)})` : ''}:`, str(r.of) ?? '', str(r.state), `(owner ${str(r.owner) ?? '?'})`)
     case 'expect':
       return joinText(r.ok ? 'expect ok:' : 'expect FAILED:', str(r.message))
     case 'mem.write': {

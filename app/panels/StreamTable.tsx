@@ -1,0 +1,177 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import type { SteRow, StrtabView } from '../../engine/api-types'
+import { RawWords } from '../components/RawWords'
+import { useRelated } from '../components/useRelated'
+import { useSel } from '../store/selection-slice'
+
+/** Fixed row height: the list is virtualized by arithmetic. */
+export const STE_ROW_H = 54
+const OVERSCAN = 8
+/** Browsers cap element heights near 2^25 px: tables beyond this many SIDs are shown a slice at a time. */
+const MAX_ROWS = 1 << 19
+
+/** The fields worth a glance in a row, by Config; all fields are in the inspector. */
+const KEY_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  s1: ['S1ContextPtr', 'S1CDMax', 'S1Fmt', 'S1DSS'],
+  s2: ['S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0', 'S2TG', 'S2PS', 'S2R'],
+  nested: ['S1ContextPtr', 'S1CDMax', 'S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0'],
+}
+
+function SteLine({ row, top, selected, related, onPick }: { row: SteRow; top: number; selected: boolean; related: boolean; onPick: () => void }) {
+  const keys = KEY_FIELDS[row.config] ?? []
+  const shown = row.fields.filter((f) => keys.includes(f.name) || row.changed.includes(f.name))
+  const cls = ['sterow', selected ? 'selected' : '', related ? 'related' : '', row.error !== undefined ? 'bad' : '', row.changed.length ? 'changed' : ''].filter(Boolean).join(' ')
+  return (
+    <button type="button" className={cls} style={{ top }} data-sid={row.sid} aria-pressed={selected} onClick={onPick}>
+      <span className="steline1">
+        <span className="mono sid">SID {row.sid}</span>
+        {row.error !== undefined ? (
+          <span className="err">{row.error}</span>
+        ) : (
+          <>
+            <span className="mono muted">{row.address}</span>
+            <span className={`mono v${row.changed.includes('V') ? ' fchanged' : ''}`}>V={row.v}</span>
+            <span className={`mono config cfg-${row.config}${row.changed.includes('Config') ? ' fchanged' : ''}`} data-testid={`ste-config-${row.sid}`}>
+              Config={row.config}
+            </span>
+            {shown
+              .filter((f) => f.name !== 'V' && f.name !== 'Config')
+              .map((f) => (
+                <span key={f.name} className={`chip${row.changed.includes(f.name) ? ' fchanged' : ''}`} title={`${f.name} w${f.word}[${f.hi}:${f.lo}]: ${f.desc} (${f.ref})`}>
+                  {f.name}={f.display}
+                </span>
+              ))}
+            {row.changed.length > 0 && <span className="badge">changed: {row.changed.join(', ')}</span>}
+          </>
+        )}
+      </span>
+      {row.raw.length > 0 && <RawWords raw={row.raw} label={`STE ${row.sid} raw words`} />}
+    </button>
+  )
+}
+
+function Header({ v }: { v: StrtabView }) {
+  return (
+    <p className="strtab-head mono">
+      STRTAB_BASE {v.baseReg} · STRTAB_BASE_CFG {v.cfgReg} → {v.fmt}, {v.sidCount} STEs (LOG2SIZE {v.log2size}
+      {v.fmt === '2level' ? `, SPLIT ${v.split}` : ''}) at {v.base}
+    </p>
+  )
+}
+
+/**
+ * The stream table at the cursor: a virtualized list asking the worker only
+ * for the SIDs in view; 2-level tables show the L1STDs covering the window.
+ */
+export function StreamTable() {
+  const v = useSel((s) => s.smmu?.strtab)
+  const setWindow = useSel((s) => s.setStrtabWindow)
+  const select = useSel((s) => s.select)
+  const setCd = useSel((s) => s.setCd)
+  const inspecting = useSel((s) => s.inspecting)
+  const related = useRelated()
+  const ref = useRef<HTMLDivElement>(null)
+  const [viewport, setViewport] = useState({ top: 0, height: 400 })
+  const [first, setFirst] = useState(0)
+  const [goto, setGoto] = useState('')
+  const sidCount = v?.sidCount ?? 0
+  const rowsShown = Math.max(0, Math.min(MAX_ROWS, sidCount - first))
+
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (el === null) return
+    const update = () => {
+      setViewport({ top: el.scrollTop, height: el.clientHeight })
+    }
+    update()
+    const ro = new ResizeObserver(update)
+    ro.observe(el)
+    el.addEventListener('scroll', update, { passive: true })
+    return () => {
+      ro.disconnect()
+      el.removeEventListener('scroll', update)
+    }
+  }, [])
+
+  useEffect(() => {
+    const from = first + Math.max(0, Math.floor(viewport.top / STE_ROW_H) - OVERSCAN)
+    const to = first + Math.ceil((viewport.top + viewport.height) / STE_ROW_H) + OVERSCAN
+    void setWindow(from, Math.max(from + 1, to))
+  }, [viewport, first, setWindow])
+
+  const pick = (sid: number) => {
+    void select({ kind: 'sid', sid }, { kind: 'ste', sid })
+    void setCd(sid)
+  }
+
+  const jump = () => {
+    const sid = Number(goto.trim().startsWith('0x') ? parseInt(goto.trim().slice(2), 16) : goto.trim())
+    if (!Number.isInteger(sid) || sid < 0 || sid >= Math.max(1, sidCount)) return
+    const base = sid < MAX_ROWS ? 0 : sid - (sid % (MAX_ROWS / 2))
+    setFirst(base)
+    const el = ref.current
+    if (el) el.scrollTop = Math.max(0, (sid - base) * STE_ROW_H - el.clientHeight / 3)
+    pick(sid)
+  }
+
+  const selectedSid = inspecting?.kind === 'ste' ? inspecting.sid : undefined
+  return (
+    <section className="panel strtab" aria-labelledby="strtab-h">
+      <h2 id="strtab-h">
+        Stream table <span className="sub">(host)</span>
+      </h2>
+      <div className="toolbar">
+        <form
+          className="goto"
+          onSubmit={(e) => {
+            e.preventDefault()
+            jump()
+          }}
+        >
+          <label>
+            Go to SID{' '}
+            <input className="mono" size={8} value={goto} inputMode="numeric" onChange={(e) => setGoto(e.target.value)} />
+          </label>
+          <button type="submit">Show</button>
+        </form>
+        {v && <Header v={v} />}
+      </div>
+      {v && v.l1.length > 0 && (
+        <ul className="l1strip" aria-label="Level 1 Stream Table Descriptors in view">
+          {v.l1.map((d) => (
+            <li key={d.index} className={`mono ${d.valid ? '' : 'bad'}${related.addresses.includes(d.address) ? ' related' : ''}`}>
+              <button type="button" className="link" onClick={() => void select({ kind: 'sid', sid: d.sidFrom }, { kind: 'l1std', sid: d.sidFrom })}>
+                L1STD[{d.index}]
+              </button>{' '}
+              @{d.address} = {d.raw || '—'} Span={d.span} L2Ptr={d.l2ptr} · SIDs {d.sidFrom}–{d.sidTo - 1}
+              {d.error !== undefined && <span className="err"> {d.error}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div ref={ref} className="vscroll" role="region" tabIndex={0} aria-label="Stream table entries">
+        {v === undefined ? (
+          <p className="empty">Loading…</p>
+        ) : (
+          <div className="vspace" style={{ height: rowsShown * STE_ROW_H }}>
+            {v.rows
+              .filter((r) => r.sid >= first && r.sid < first + rowsShown)
+              .map((r) => (
+                <SteLine
+                  key={r.sid}
+                  row={r}
+                  top={(r.sid - first) * STE_ROW_H}
+                  selected={r.sid === selectedSid}
+                  related={related.sids.includes(r.sid) || (r.address !== undefined && related.addresses.includes(r.address))}
+                  onPick={() => {
+                    pick(r.sid)
+                  }}
+                />
+              ))}
+          </div>
+        )}
+      </div>
+      {first > 0 && <p className="sub">Showing SIDs from {first}.</p>}
+    </section>
+  )
+}
