@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
-import { builtins, SCENARIO_HOOKS } from './api'
+import { builtins, createEngine, SCENARIO_HOOKS } from './api'
 import { decodeShareUrl, encodeShareUrl } from './scenario/url'
 import { validateScenario } from './scenario/validate'
 
@@ -44,4 +44,15 @@ describe('bad input gives errors, never exceptions', () => {
       if (!v.ok) for (const err of v.errors) expect([typeof err.path, err.message.length > 0]).toEqual(['string', true])
     },
   )
+})
+
+describe('every built-in scenario runs to the end and its expectations hold', () => {
+  test.each(builtins().map((b) => [b.id, b.scenario] as const))('%s', (_id, scenario) => {
+    const r = createEngine().load(scenario)
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.summary.stopped).toBeUndefined()
+    expect(r.summary.expectations.length).toBeGreaterThan(0)
+    expect(r.summary.expectations.filter((e) => !e.ok)).toEqual([])
+  })
 })
