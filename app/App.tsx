@@ -1,15 +1,19 @@
 import { useEffect } from 'react'
+import { BreakpointPanel } from './panels/BreakpointPanel'
 import { CdPanel } from './panels/CdPanel'
 import { CfgCachePanel, IotlbPanel } from './panels/CachePanels'
 import { CentreTabs } from './panels/CentreTabs'
+import { HypQueues } from './panels/HypQueues'
 import { Inspector } from './panels/Inspector'
 import { Journal } from './panels/Journal'
+import { MemoryMap } from './panels/MemoryMap'
 import { QueuePanel } from './panels/QueuePanel'
 import { Registers } from './panels/Registers'
 import { RunPanel } from './panels/RunPanel'
 import { ScenarioEditor } from './panels/ScenarioEditor'
 import { StreamTable } from './panels/StreamTable'
 import { TopBar } from './panels/TopBar'
+import { TrapLog } from './panels/TrapLog'
 import { WalkGrid } from './panels/WalkGrid'
 import { useApp } from './store/context'
 import { useSel } from './store/selection-slice'
@@ -24,9 +28,31 @@ function useSmmuViews() {
   }, [cursor, summary, refresh])
 }
 
+/** The CMDQ as the SMMU sees it; under pKVM the host's and the shadow side by side. */
+function CommandQueues() {
+  const cmdq = useApp((s) => s.view?.cmdq)
+  const hypq = useSel((s) => s.hyp?.cmdq)
+  const select = useSel((s) => s.select)
+  const selection = useSel((s) => s.selection)
+  if (hypq) return <HypQueues q={hypq} />
+  const picked = selection?.kind === 'command' ? selection.index : undefined
+  return (
+    <QueuePanel
+      queue={cmdq}
+      id="cmdq"
+      ring
+      kindLabel="Opcode"
+      decor={{
+        rowClass: (e) => (e.index === picked ? 'selected' : ''),
+        onPick: (e) => void select({ kind: 'command', index: e.index }, { kind: 'command', index: e.index }),
+        pickLabel: (e) => `Inspect CMDQ entry ${e.index}`,
+      }}
+    />
+  )
+}
+
 export function App() {
   const loadDefault = useApp((s) => s.loadDefault)
-  const cmdq = useApp((s) => s.view?.cmdq)
   const evtq = useApp((s) => s.view?.evtq)
   // StrictMode runs this twice in development; load is reset + run, so that is harmless.
   useEffect(() => {
@@ -37,13 +63,16 @@ export function App() {
     <div className="app">
       <TopBar />
       <main className="panes">
-        <Journal />
+        <div className="left">
+          <Journal />
+          <BreakpointPanel />
+        </div>
         <div className="centre">
           <CentreTabs
             panels={{
               queues: (
                 <div className="stack">
-                  <QueuePanel queue={cmdq} id="cmdq" ring kindLabel="Opcode" />
+                  <CommandQueues />
                   <QueuePanel queue={evtq} id="evtq" ring={false} kindLabel="Event" />
                 </div>
               ),
@@ -60,6 +89,8 @@ export function App() {
                   <CfgCachePanel />
                 </div>
               ),
+              traps: <TrapLog />,
+              memory: <MemoryMap />,
             }}
           />
           <RunPanel />

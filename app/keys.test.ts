@@ -11,14 +11,14 @@ const k = (key: string, mods: { alt?: boolean; shift?: boolean; ctrl?: boolean }
 
 // DESIGN.md "The screen": F8 continue, F10 step over, F11 step into, Shift+F11 step out; Alt steps back.
 test('browser-debugger keys forward', () => {
-  expect(keyAction(k('F8'))).toBe('toEnd')
+  expect(keyAction(k('F8'))).toBe('continueForward')
   expect(keyAction(k('F10'))).toBe('stepOver')
   expect(keyAction(k('F11'))).toBe('stepInto')
   expect(keyAction(k('F11', { shift: true }))).toBe('stepOut')
 })
 
 test('the same keys with Alt step backwards', () => {
-  expect(keyAction(k('F8', { alt: true }))).toBe('toStart')
+  expect(keyAction(k('F8', { alt: true }))).toBe('continueBack')
   expect(keyAction(k('F10', { alt: true }))).toBe('stepBackOver')
   expect(keyAction(k('F11', { alt: true }))).toBe('stepBackInto')
   expect(keyAction(k('F11', { alt: true, shift: true }))).toBe('stepBackOut')
@@ -29,4 +29,9 @@ test('other keys and Ctrl combinations are left to the browser', () => {
   expect(keyAction(k('a'))).toBeNull()
   expect(keyAction(k('F11', { ctrl: true }))).toBeNull()
   expect(keyAction(k('F10', { shift: true }))).toBeNull()
+})
+
+test('Shift+F8 runs to an end past every breakpoint', () => {
+  expect(keyAction(k('F8', { shift: true }))).toBe('toEnd')
+  expect(keyAction(k('F8', { shift: true, alt: true }))).toBe('toStart')
 })

@@ -1,9 +1,12 @@
 /**
- * Debugger keys, as in browser debuggers: F8 continue, F10 step over,
- * F11 step into, Shift+F11 step out; the same keys with Alt step backwards.
+ * Debugger keys, as in browser debuggers: F8 continue (to the next
+ * breakpoint, or the end), F10 step over, F11 step into, Shift+F11 step
+ * out; the same keys with Alt go backwards. Shift+F8 runs to the end
+ * ignoring breakpoints (Alt+Shift+F8: back to the start).
  */
 export type StepAction =
   | 'toStart' | 'toEnd'
+  | 'continueForward' | 'continueBack'
   | 'stepOver' | 'stepInto' | 'stepOut'
   | 'stepBackOver' | 'stepBackInto' | 'stepBackOut'
 
@@ -20,7 +23,8 @@ export function keyAction(e: KeyLike): StepAction | null {
   const back = e.altKey
   switch (e.key) {
     case 'F8':
-      return e.shiftKey ? null : back ? 'toStart' : 'toEnd'
+      if (e.shiftKey) return back ? 'toStart' : 'toEnd'
+      return back ? 'continueBack' : 'continueForward'
     case 'F10':
       return e.shiftKey ? null : back ? 'stepBackOver' : 'stepOver'
     case 'F11':
@@ -33,8 +37,10 @@ export function keyAction(e: KeyLike): StepAction | null {
 
 /** The label shown on buttons and in aria-keyshortcuts. */
 export const actionKeys: Readonly<Record<StepAction, string>> = {
-  toStart: 'Alt+F8',
-  toEnd: 'F8',
+  toStart: 'Alt+Shift+F8',
+  toEnd: 'Shift+F8',
+  continueForward: 'F8',
+  continueBack: 'Alt+F8',
   stepOver: 'F10',
   stepInto: 'F11',
   stepOut: 'Shift+F11',

@@ -453,3 +453,228 @@ export interface ViewRequest {
 export interface ViewModel {
   readonly smmu?: SmmuViewModel
 }
+
+// ---- The hypervisor made visible: shadow CMDQ, host vs shadow stream tables, MMIO traps, memory map, timeline ----
+
+/** The hypervisor's judgement of one host command (a `hyp.copy` then its `hyp.cmd` span). */
+export interface HypCmdMark {
+  /** Slot of the host CMDQ the command was copied from. */
+  readonly index: number
+  /** Journal index of the hyp.cmd record (and of the hyp.copy before it). */
+  readonly record: number
+  readonly copyRecord: number
+  readonly opcode: string
+  readonly verdict: 'copied' | 'rejected' | 'rewritten'
+  readonly reason: string
+  /** The host's words as copied. */
+  readonly raw: readonly string[]
+  /** What was written to the shadow queue instead (rewritten commands). */
+  readonly rewritten?: readonly string[]
+  /** Shadow CMDQ slot the command went to (absent when rejected, or not yet appended at the cursor). */
+  readonly shadowIndex?: number
+}
+
+/** Where a shadow CMDQ slot's command came from. */
+export interface ShadowSlotSource {
+  readonly index: number
+  readonly record: number
+  /** 'host': a copied host command (hostIndex names its slot); 'hyp': the hypervisor's own (TLBI for the identity map, CFGI after re-shadowing). */
+  readonly source: 'host' | 'hyp'
+  readonly hostIndex?: number
+}
+
+/** The entry the cursor is at: being copied, judged, appended or consumed. */
+export interface HypActiveEntry {
+  readonly queue: 'host' | 'shadow'
+  readonly index: number
+  readonly what: 'copy' | 'judge' | 'issue' | 'consume'
+}
+
+export interface HypQueuesView {
+  /** The host's CMDQ as the host programmed it (the emulated CMDQ_BASE / PROD / CONS). */
+  readonly host: QueueView
+  /** The shadow CMDQ the hardware consumes (the real CMDQ_BASE / PROD / CONS); absent when the host's queue is given to the hardware ('mmio' emulation). */
+  readonly shadow?: QueueView
+  /** Latest judgement of each host slot in the window (none for a slot written again since). */
+  readonly marks: readonly HypCmdMark[]
+  readonly sources: readonly ShadowSlotSource[]
+  readonly active?: HypActiveEntry
+}
+
+/** A hardware register access the hypervisor made while handling a trap. */
+export interface HwAccess {
+  readonly record: number
+  readonly reg: string
+  readonly write: boolean
+  /** Hex. */
+  readonly value: string
+}
+
+/** One trapped host register access: the access, the hypervisor's decision, its own hardware accesses. */
+export interface TrapRow {
+  /** Position in the list of traps. */
+  readonly n: number
+  readonly record: number
+  readonly end: number
+  readonly reg: string
+  readonly write: boolean
+  readonly size: number
+  /** Hex: the value written, or the value the host read back. */
+  readonly value: string
+  readonly verdict: string
+  readonly reason: string
+  /** The first hardware accesses made for it (at most 12), and how many there were. */
+  readonly hw: readonly HwAccess[]
+  readonly hwCount: number
+}
+
+export interface TrapLogView {
+  readonly total: number
+  readonly from: number
+  readonly rows: readonly TrapRow[]
+  /** The trap containing the cursor, or the last one before it (-1: none yet). */
+  readonly at: number
+}
+
+/** A register as the host sees it under pKVM, beside the hardware's value. */
+export interface HostRegRow {
+  readonly name: string
+  /** Hex. */
+  readonly host: string
+  readonly hw: string
+  /** 'emulated': the hypervisor's stored copy answers host reads; 'host access': the last value the host read or wrote. */
+  readonly source: 'emulated' | 'host access'
+}
+
+/** A run of physical pages in one ownership state. */
+export interface OwnRun {
+  /** Hex. */
+  readonly base: string
+  readonly pages: number
+  /** The host's state (OWNED, SHARED_OWNED, SHARED_BORROWED, NOPAGE) and, when NOPAGE, who owns the pages. */
+  readonly host: string
+  readonly owner: string
+  /** The hypervisor's state for the pages (NOPAGE when it has none). */
+  readonly hyp: string
+}
+
+/** A run of the identity stage 2: mapped by page or block leaves, or not mapped. */
+export interface IdmapRun {
+  readonly base: string
+  readonly pages: number
+  readonly kind: 'page' | 'block' | 'none'
+  /** Leaf level (page and block runs). */
+  readonly level?: number
+}
+
+export interface MemmapView {
+  /** The range shown (hex) and the page size. */
+  readonly from: string
+  readonly to: string
+  readonly pageSize: number
+  readonly own: readonly OwnRun[]
+  /** Absent before the identity map is built. */
+  readonly idmap?: readonly IdmapRun[]
+  readonly idmapRoot?: string
+}
+
+export interface OwnHistoryRow {
+  readonly record: number
+  /** Whose view changed (host, hyp or a guest). */
+  readonly of: string
+  readonly owner: string
+  readonly state: string
+  /** The span that made the change (the hypercall, the carve-out...). */
+  readonly why: string
+}
+
+export interface HostMapping {
+  readonly record: number
+  readonly domain: string
+  /** Hex: the IOVA that maps this page. */
+  readonly iova: string
+  readonly prot: string
+}
+
+/** One page: who maps it and why. */
+export interface PageView {
+  readonly pa: string
+  readonly inRam: boolean
+  readonly host: string
+  readonly owner: string
+  readonly hyp: string
+  readonly pins: number
+  readonly shareCount: number
+  readonly history: readonly OwnHistoryRow[]
+  /** The identity stage 2's translation of the page (a walk that is not journaled). */
+  readonly idmap?: {
+    readonly ok: boolean
+    readonly level: number
+    readonly kind: string
+    readonly reads: readonly { readonly level: number; readonly address: string; readonly raw: string }[]
+    readonly fault?: string
+  }
+  /** Live io-pgtable mappings of the host's domains whose output is this page. */
+  readonly hostMappings: readonly HostMapping[]
+}
+
+export interface HypViewRequest {
+  /** Host and shadow CMDQ windows (each defaults to a window around the entry at the cursor, or CONS). */
+  readonly cmdq?: { readonly host?: { readonly from?: number; readonly to?: number }; readonly shadow?: { readonly from?: number; readonly to?: number } }
+  /** Host and shadow stream tables side by side, SIDs [from, to); `changed` lists the fields that differ between them. */
+  readonly strtab?: { readonly from: number; readonly to: number }
+  /** Rows [from, to) of the trap log (default: a window around the cursor). */
+  readonly traplog?: { readonly from?: number; readonly to?: number }
+  readonly registers?: boolean
+  /** Ownership and identity-map runs over PAs [from, to) (default: all of RAM). */
+  readonly memmap?: { readonly from?: string; readonly to?: string }
+  readonly page?: { readonly pa: string }
+  /** A slot of the host's CMDQ, for the inspector. */
+  readonly hostCommand?: number
+}
+
+export interface HypViewModel {
+  readonly emulation: string
+  readonly cmdq?: HypQueuesView
+  readonly strtab?: { readonly host: StrtabView; readonly shadow?: StrtabView }
+  readonly traplog?: TrapLogView
+  readonly registers?: readonly HostRegRow[]
+  readonly memmap?: MemmapView
+  readonly page?: PageView
+  readonly hostCommand?: InspectView
+}
+
+/** A span of depth 0 (a scenario op, or the hypervisor's boot work before it) or 1 (the actions inside it). */
+export interface TimelineSegment {
+  readonly i: number
+  readonly end: number
+  readonly depth: 0 | 1
+  readonly actor: string
+  readonly kind: string
+  readonly text: string
+}
+
+export interface TimelineMark {
+  readonly i: number
+  readonly kind: 'event' | 'fail' | 'rejected' | 'warn' | 'expect'
+  readonly text: string
+}
+
+export interface TimelineView {
+  readonly records: number
+  readonly segments: readonly TimelineSegment[]
+  /** At most 2000 marks, the first of each kind kept when there are more. */
+  readonly marks: readonly TimelineMark[]
+}
+
+// Declaration merging: the hypervisor views and the timeline join the one view() request.
+export interface ViewRequest {
+  /** pKVM views at the cursor (null in the answer when the platform has no hypervisor). */
+  readonly hyp?: HypViewRequest
+  readonly timeline?: boolean
+}
+
+export interface ViewModel {
+  readonly hyp?: HypViewModel | null
+  readonly timeline?: TimelineView
+}

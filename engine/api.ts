@@ -28,6 +28,8 @@ import { journalRows } from './views/journal'
 import { queueView } from './views/queues'
 import { registerRows } from './views/registers'
 import { smmuView } from './views/smmu'
+import { hypView, noMap, smmuViewUnderPkvm } from './views/hyp'
+import { timelineView } from './views/timeline'
 import { BUILTINS } from './scenario/builtin'
 
 /**
@@ -157,6 +159,22 @@ class Engine implements EngineApi {
     const last = r.cursor > 0 ? records[r.cursor - 1] : undefined
     const changedRegs = new Set<string>()
     for (const c of last?.changes ?? []) if (c[0] === m.smmu.regs.id) changedRegs.add(String(c[1]))
+    const mapOf = (name: string): ReadonlyMap<string | number, unknown> => {
+      const id = m.j.mapNames.indexOf(name)
+      return id < 0 ? noMap() : r.maps[id]
+    }
+    const smmuState = {
+      records,
+      cursor: r.cursor,
+      mem: r.mem,
+      reg,
+      feat: m.smmu.feat,
+      iotlb: mapOf('iotlb'),
+      cfgcache: mapOf('cfgcache'),
+      iotlbId: m.j.mapNames.indexOf('iotlb'),
+      cfgcacheId: m.j.mapNames.indexOf('cfgcache'),
+    }
+    const pkvm = m.pkvm
     return {
       cursor: r.cursor,
       records: records.length,
@@ -164,22 +182,9 @@ class Engine implements EngineApi {
       registers: req.registers ? registerRows(reg, changedRegs) : undefined,
       cmdq: req.cmdq ? queueView('CMDQ', r, reg, 16, req.cmdq) : undefined,
       evtq: req.evtq ? queueView('EVENTQ', r, reg, 32, req.evtq) : undefined,
-      smmu: req.smmu
-        ? smmuView(
-            {
-              records,
-              cursor: r.cursor,
-              mem: r.mem,
-              reg,
-              feat: m.smmu.feat,
-              iotlb: r.maps[m.j.mapNames.indexOf('iotlb')],
-              cfgcache: r.maps[m.j.mapNames.indexOf('cfgcache')],
-              iotlbId: m.j.mapNames.indexOf('iotlb'),
-              cfgcacheId: m.j.mapNames.indexOf('cfgcache'),
-            },
-            req.smmu,
-          )
-        : undefined,
+      smmu: req.smmu ? (pkvm ? smmuViewUnderPkvm(smmuState, req.smmu, pkvm, mapOf('hyp.smmu')) : smmuView(smmuState, req.smmu)) : undefined,
+      hyp: req.hyp ? (pkvm ? hypView({ records, r, pkvm, hwReg: reg, map: mapOf, sidBits: m.smmu.feat.sidBits }, req.hyp) : null) : undefined,
+      timeline: req.timeline ? timelineView(records) : undefined,
     }
   }
 

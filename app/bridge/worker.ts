@@ -1,21 +1,28 @@
-// The one module-level engine worker. React StrictMode runs effects twice;
-// that is harmless because every engine call is idempotent (load = reset + run).
-import { wrap } from 'comlink'
-import type { EnginePort, WorkerApi } from './engine-port'
+// The one module-level engine worker, supervised: a crash or a hang is noticed
+// within 2 s and the worker replaced (supervisor.ts). React StrictMode runs
+// effects twice; that is harmless because every engine call is idempotent
+// (load = reset + run).
+import type { EnginePort } from './engine-port'
+import { Supervisor } from './supervisor'
 
-const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), {
-  type: 'module',
-  name: 'smmuscope-engine',
+const supervisor = new Supervisor({
+  spawn: () => new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'smmuscope-engine' }),
 })
-const remote = wrap<WorkerApi>(worker)
 
-export const enginePort: EnginePort = {
-  load: (scenario) => remote.load(scenario),
-  view: (cursor, request) => remote.view(cursor, request),
-  find: (query, from, direction) => remote.find(query, from, direction),
-  step: (cursor, kind, direction, granularity) => remote.step(cursor, kind, direction, granularity),
-  runTo: (breakpoints, from, direction) => remote.runTo(breakpoints, from, direction),
-  meta: () => remote.meta(),
-  defaultScenario: () => remote.defaultScenario(),
-  builtins: () => remote.builtins(),
+export const enginePort: EnginePort = supervisor.port()
+
+declare global {
+  interface Window {
+    /** Test hooks (e2e/reliability.spec.ts): make the engine worker hang or crash. Harmless: the page recovers. */
+    __smmuscope?: { readonly hangWorker: () => void; readonly crashWorker: () => void }
+  }
+}
+
+window.__smmuscope = {
+  hangWorker: () => {
+    supervisor.silence()
+  },
+  crashWorker: () => {
+    supervisor.restart({ reason: 'crashed', detail: 'crashed on request (test hook)' })
+  },
 }

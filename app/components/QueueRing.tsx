@@ -7,11 +7,15 @@ const T = 13
 const BOX = 2 * (R + 26)
 
 /** The queue as a ring of slots with PROD and CONS marked; pending slots filled. */
-export function QueueRing({ queue }: { queue: QueueView }) {
+export function QueueRing({ queue, active }: { queue: QueueView; active?: number }) {
   const g = useMemo(() => ringGeometry(queue, R, T), [queue])
   const label =
     `${queue.name} ring: ${g.size} slots, ${g.pending} pending, ` +
-    `PROD index ${queue.prodIndex} wrap ${queue.prodWrap}, CONS index ${queue.consIndex} wrap ${queue.consWrap}`
+    `PROD index ${queue.prodIndex} wrap ${queue.prodWrap}, CONS index ${queue.consIndex} wrap ${queue.consWrap}` +
+    (active !== undefined ? `, entry ${active} at the cursor` : '')
+  // The entry the cursor is at (being copied, judged or consumed): a dot on the ring at its slot.
+  const a = active === undefined ? 0 : (2 * Math.PI * (active + 0.5)) / g.size
+  const dot = { x: (R - T / 2) * Math.sin(a), y: -(R - T / 2) * Math.cos(a) }
   return (
     <svg
       className="ring"
@@ -38,6 +42,7 @@ export function QueueRing({ queue }: { queue: QueueView }) {
           </text>
         </g>
       ))}
+      {active !== undefined && <circle className="ring-active" cx={dot.x} cy={dot.y} r={5} />}
       <text className="ring-count" textAnchor="middle" dominantBaseline="middle">
         {g.pending}/{g.size}
       </text>

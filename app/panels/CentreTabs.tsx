@@ -7,6 +7,8 @@ const TABS: readonly { readonly id: CentreTab; readonly label: string }[] = [
   { id: 'streams', label: 'Stream table · CD' },
   { id: 'walk', label: 'Walk' },
   { id: 'caches', label: 'IOTLB · config cache' },
+  { id: 'traps', label: 'MMIO traps' },
+  { id: 'memory', label: 'Memory' },
 ]
 
 /** The centre's panels as tabs (WAI-ARIA tabs pattern: arrows move between tabs). */

@@ -33,8 +33,13 @@ function WordStrip({ v, word, onExplain }: { v: InspectView; word: number; onExp
 
 /** Whatever is selected, field by field: bits, value, meaning and specification section, and its raw words. */
 export function Inspector() {
-  const v = useSel((s) => s.smmu?.inspect)
-  const target = useSel((s) => s.inspecting)
+  const hostCmd = useSel((s) => (s.hostCommand !== null ? s.hyp?.hostCommand : undefined))
+  const smmuInspect = useSel((s) => s.smmu?.inspect)
+  const inspecting = useSel((s) => s.inspecting)
+  const hostCommand = useSel((s) => s.hostCommand)
+  // A host CMDQ slot (pKVM) is inspected through the hypervisor's view; everything else through the SMMU's.
+  const v = hostCmd ?? smmuInspect
+  const target = hostCommand !== null ? hostCommand : inspecting
   const [explained, setExplained] = useState<FieldRow | null>(null)
   return (
     <section className="panel inspector" aria-labelledby="insp-h">

@@ -1,19 +1,41 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react'
-import type { JournalRow } from '../../engine/api-types'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { JournalRow, Related } from '../../engine/api-types'
+import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
+import { Timeline } from '../components/Timeline'
+import { useRelated } from '../components/useRelated'
 import { useApp } from '../store/context'
+import { useSel } from '../store/selection-slice'
 
 /** Fixed row height: the list is virtualized by arithmetic, not measurement. */
 export const ROW_HEIGHT = 20
 const OVERSCAN = 20
 
-function Row({ row, current, onPick }: { row: JournalRow; current: boolean; onPick: (i: number) => void }) {
+const PAGE = 4096
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v) ? Number(v) : undefined)
+const pageHex = (a: number) => '0x' + (a - (a % PAGE)).toString(16)
+
+/** Whether a record is about something the linked selection relates to (its SID, page, IOVA or command slot). */
+function relatedRow(row: JournalRow, rel: Related): boolean {
+  const f = row.fields
+  const sid = num(f.sid) ?? num(f.SID)
+  if (sid !== undefined && rel.sids.includes(sid)) return true
+  const pa = num(f.pa)
+  if (pa !== undefined && rel.pages.includes(pageHex(pa))) return true
+  const iova = num(f.iova)
+  if (iova !== undefined && rel.iovas.includes(pageHex(iova))) return true
+  const index = num(f.index)
+  return (row.kind === 'cmd.issue' || row.kind === 'cmd.consume') && f.queue !== undefined && f.queue !== 'host' && index !== undefined && rel.commands.includes(index)
+}
+
+function Row({ row, top, current, related, collapsed, onPick, onToggle }: { row: JournalRow; top: number; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
+  const span = row.end !== undefined && row.end > row.i + 1
   return (
     <div
       id={`j-${row.i}`}
       role="option"
       aria-selected={current}
-      className={`jrow actor-${row.actor}${current ? ' current' : ''}`}
-      style={{ top: row.i * ROW_HEIGHT }}
+      className={`jrow actor-${row.actor}${current ? ' current' : ''}${related ? ' related' : ''}`}
+      style={{ top }}
       onClick={() => {
         onPick(row.i)
       }}
@@ -21,30 +43,63 @@ function Row({ row, current, onPick }: { row: JournalRow; current: boolean; onPi
       <span className="ji mono">{row.i}</span>
       <span className="jactor">{row.actor}</span>
       <span className="jbody" style={{ paddingLeft: row.depth * 12 }}>
-        <span className="jkind mono">
-          {row.end !== undefined ? '▸ ' : ''}
-          {row.kind}
-        </span>{' '}
+        {span ? (
+          <span
+            className="jtoggle"
+            aria-hidden="true"
+            title={collapsed ? 'Expand (→)' : 'Collapse (←)'}
+            onClick={(e) => {
+              e.stopPropagation()
+              onToggle(row)
+            }}
+          >
+            {collapsed ? '▸' : '▾'}
+          </span>
+        ) : (
+          <span className="jtoggle" aria-hidden="true" />
+        )}
+        <span className="jkind mono">{row.kind}</span>{' '}
         <span className="jtext" title={row.text}>
           {row.text}
         </span>
+        {collapsed && <span className="badge">{(row.end ?? row.i) - row.i - 1} records collapsed</span>}
       </span>
     </div>
   )
 }
 
 /**
- * The journal: one row per record, indented by span depth. The highlighted row is
- * the next record (the cursor sits before it); clicking a row moves the cursor there.
+ * The journal: one row per record, indented by span depth, spans collapsible
+ * (click the triangle, or ← / → on the current row), with the timeline strip
+ * above it. The highlighted row is the next record (the cursor sits before
+ * it); clicking a row moves the cursor there. Rows about the linked
+ * selection are marked.
  */
 export function Journal() {
-  const rows = useApp((s) => s.journalRows)
+  const storeRows = useApp((s) => s.journalRows)
   const records = useApp((s) => s.records)
   const cursor = useApp((s) => s.cursor)
+  const summary = useApp((s) => s.summary)
   const setCursor = useApp((s) => s.setCursor)
   const setWindow = useApp((s) => s.setJournalWindow)
+  const rowsFor = useSel((s) => s.journalRowsFor)
+  const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
   const [viewport, setViewport] = useState({ top: 0, height: 600 })
+  const [collapsed, setCollapsed] = useState<ReadonlyMap<number, number>>(new Map())
+  const [pieces, setPieces] = useState<readonly JournalRow[]>([])
+  const hidden = useMemo(() => hiddenRanges(collapsed), [collapsed])
+
+  // A new run starts with every span expanded.
+  useEffect(() => {
+    setCollapsed(new Map())
+  }, [summary])
+
+  // Stepping into a collapsed span opens it: the current record is always visible.
+  useEffect(() => {
+    if (!isHidden(hidden, cursor)) return
+    setCollapsed((c) => new Map([...c].filter(([s, e]) => !(cursor > s && cursor < e))))
+  }, [cursor, hidden])
 
   useLayoutEffect(() => {
     const el = ref.current
@@ -62,47 +117,96 @@ export function Journal() {
     }
   }, [])
 
+  const p0 = Math.max(0, Math.floor(viewport.top / ROW_HEIGHT) - OVERSCAN)
+  const p1 = Math.ceil((viewport.top + viewport.height) / ROW_HEIGHT) + OVERSCAN
   useEffect(() => {
-    const from = Math.max(0, Math.floor(viewport.top / ROW_HEIGHT) - OVERSCAN)
-    const to = Math.min(records, Math.ceil((viewport.top + viewport.height) / ROW_HEIGHT) + OVERSCAN)
-    void setWindow(from, Math.max(from, to))
-  }, [viewport, records, setWindow])
+    if (hidden.length === 0) {
+      const to = Math.min(records, p1)
+      void setWindow(p0, Math.max(p0, to))
+      return
+    }
+    // With spans collapsed the rows in view come from several record ranges.
+    let live = true
+    void rowsFor(visibleRanges(hidden, p0, p1, records)).then((r) => {
+      if (live) setPieces(r)
+    })
+    return () => {
+      live = false
+    }
+  }, [p0, p1, records, hidden, setWindow, rowsFor, cursor])
+
+  const rows = hidden.length === 0 ? storeRows : pieces
+  const total = rowCount(hidden, records)
 
   // Keep the current row in view, centred when it has to move.
   useEffect(() => {
     const el = ref.current
     if (el === null) return
-    const y = cursor * ROW_HEIGHT
+    const y = positionOf(hidden, cursor) * ROW_HEIGHT
     if (y < el.scrollTop || y + ROW_HEIGHT > el.scrollTop + el.clientHeight) {
       el.scrollTop = Math.max(0, y - el.clientHeight / 2)
     }
-  }, [cursor, records])
+  }, [cursor, records, hidden])
+
+  const toggle = (row: JournalRow) => {
+    if (row.end === undefined) return
+    const end = row.end
+    setCollapsed((c) => {
+      const n = new Map(c)
+      if (n.has(row.i)) n.delete(row.i)
+      else n.set(row.i, end)
+      return n
+    })
+  }
 
   const atEnd = records > 0 && cursor === records
-  const currentShown = atEnd || rows.some((r) => r.i === cursor)
+  const currentRow = rows.find((r) => r.i === cursor)
+  const currentShown = atEnd || currentRow !== undefined
+  const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
     <section className="panel journal" aria-labelledby="journal-h">
       <h2 id="journal-h">
-        Journal <span className="sub">{records} records</span>
+        Journal{' '}
+        <span className="sub">
+          {records} records{collapsed.size > 0 ? ` · ${collapsed.size} collapsed` : ''}
+        </span>
       </h2>
+      <Timeline />
+      <p id="journal-keys" className="sr-only">
+        Arrows up and down move the cursor; left collapses the span at the cursor, right expands it.
+      </p>
       <div
         ref={ref}
         className="jscroll"
         role="listbox"
         tabIndex={0}
         aria-labelledby="journal-h"
+        aria-describedby="journal-keys"
         aria-activedescendant={currentShown ? `j-${cursor}` : undefined}
         onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') void setCursor(cursor + 1)
-          else if (e.key === 'ArrowUp') void setCursor(cursor - 1)
+          if (e.key === 'ArrowDown') void setCursor(recordAt(hidden, positionOf(hidden, cursor) + 1))
+          else if (e.key === 'ArrowUp') void setCursor(recordAt(hidden, Math.max(0, positionOf(hidden, cursor) - 1)))
+          else if (e.key === 'ArrowLeft' && currentRow?.end !== undefined && !collapsed.has(cursor)) toggle(currentRow)
+          else if (e.key === 'ArrowRight' && currentRow !== undefined && collapsed.has(cursor)) toggle(currentRow)
           else return
           e.preventDefault()
         }}
       >
-        <div className="jspace" style={{ height: (records + 1) * ROW_HEIGHT }}>
-          {rows.map((r) => (
-            <Row key={r.i} row={r} current={r.i === cursor} onPick={(i) => void setCursor(i)} />
-          ))}
+        <div className="jspace" style={{ height: (total + 1) * ROW_HEIGHT }}>
+          {rows
+            .filter((r) => !isHidden(hidden, r.i))
+            .map((r) => (
+              <Row
+                key={r.i}
+                row={r}
+                top={positionOf(hidden, r.i) * ROW_HEIGHT}
+                current={r.i === cursor}
+                related={anySelection && relatedRow(r, related)}
+                collapsed={collapsed.has(r.i)}
+                onPick={(i) => void setCursor(i)}
+                onToggle={toggle}
+              />
+            ))}
           {records > 0 && (
             // Cursor = records: every record applied; this row stands for "after the last one".
             <div
@@ -110,7 +214,7 @@ export function Journal() {
               role="option"
               aria-selected={atEnd}
               className={`jrow jend${atEnd ? ' current' : ''}`}
-              style={{ top: records * ROW_HEIGHT }}
+              style={{ top: total * ROW_HEIGHT }}
               onClick={() => void setCursor(records)}
             >
               <span className="ji mono">{records}</span>

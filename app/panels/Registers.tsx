@@ -1,37 +1,57 @@
 import { FieldChips, FieldTable } from '../components/FieldList'
 import { useApp } from '../store/context'
+import { useSel } from '../store/selection-slice'
 
 function hexOffset(n: number): string {
   return `0x${n.toString(16).padStart(4, '0')}`
 }
 
-/** The SMMU register file at the cursor; registers the last record changed are marked. */
+/**
+ * The SMMU register file at the cursor; registers the last record changed
+ * are marked. Under pKVM each register the host has touched also shows the
+ * host's view (the hypervisor's emulated copy, or what the host last read or
+ * wrote) beside the hardware's value.
+ */
 export function Registers() {
   const registers = useApp((s) => s.view?.registers)
+  const hostRegs = useSel((s) => s.hyp?.registers)
+  const host = new Map(hostRegs?.map((r) => [r.name, r]))
   return (
     <section className="panel registers" aria-labelledby="regs-h">
-      <h2 id="regs-h">Registers</h2>
+      <h2 id="regs-h">
+        Registers {hostRegs && <span className="sub">hardware · host's view where it differs (pKVM)</span>}
+      </h2>
       <div className="scroll" role="region" tabIndex={0} aria-label="Register values">
         {registers === undefined ? (
           <p className="empty">No register state.</p>
         ) : (
           <ul className="reglist">
-            {registers.map((r) => (
-              <li key={r.name} className={r.changed ? 'reg changed' : 'reg'} data-reg={r.name}>
-                <details>
-                  <summary>
-                    <span className="rname mono">{r.name}</span>
-                    <span className="roff mono">{hexOffset(r.offset)}</span>
-                    <span className="rval mono" data-testid={`reg-${r.name}`}>
-                      {r.value}
-                    </span>
-                    {r.changed && <span className="badge">changed</span>}
-                    <FieldChips fields={r.fields} />
-                  </summary>
-                  <FieldTable fields={r.fields} caption={`${r.name} fields`} />
-                </details>
-              </li>
-            ))}
+            {registers.map((r) => {
+              const h = host.get(r.name)
+              const differs = h !== undefined && h.host !== h.hw
+              return (
+                <li key={r.name} className={r.changed ? 'reg changed' : 'reg'} data-reg={r.name}>
+                  <details>
+                    <summary>
+                      <span className="rname mono">{r.name}</span>
+                      <span className="roff mono">{hexOffset(r.offset)}</span>
+                      <span className="rval mono" data-testid={`reg-${r.name}`}>
+                        {r.value}
+                      </span>
+                      {differs && (
+                        <span className="hostval mono" data-testid={`hostreg-${r.name}`} title={h.source === 'emulated' ? "The hypervisor's emulated copy: what a host read returns" : 'The value the host last read or wrote'}>
+                          host {h.host}
+                          <span className="sub"> {h.source === 'emulated' ? 'emulated' : 'last access'}</span>
+                        </span>
+                      )}
+                      {r.changed && <span className="badge">changed</span>}
+                      <FieldChips fields={r.fields} />
+                    </summary>
+                    <FieldTable fields={r.fields} caption={`${r.name} fields`} />
+                  </details>
+                </li>
+              )
+            })}
           </ul>
         )}
       </div>

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react'
+import { useEffect } from 'react'
 import { useApp } from '../store/context'
+import { usePersist } from '../store/persist-slice'
 import { scenarioFileName } from '../url/share'
 
 /** Save the loaded scenario as a JSON file. */
@@ -20,7 +21,10 @@ export function ScenarioEditor() {
   const loadBuiltin = useApp((s) => s.loadBuiltin)
   const loadedScenario = useApp((s) => s.loadedScenario)
   const title = useApp((s) => s.summary?.title ?? '')
-  const [draft, setDraft] = useState<string | null>(null)
+  // The draft lives in the store, so it is saved as it changes and offered back after a reload.
+  const draft = usePersist((s) => s.editorDraft)
+  const setDraft = usePersist((s) => s.setEditorDraft)
+  const markClean = usePersist((s) => s.markClean)
   const library = useApp((s) => s.library)
   const loadLibrary = useApp((s) => s.loadLibrary)
   useEffect(() => {
@@ -60,6 +64,8 @@ export function ScenarioEditor() {
               if (f === undefined) return
               void f.text().then((t) => {
                 setDraft(null)
+                // A file on disk is saved work: opening it unmodified leaves nothing unsaved.
+                markClean(t)
                 return load(t)
               })
             }}

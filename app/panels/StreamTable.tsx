@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
-import type { SteRow, StrtabView } from '../../engine/api-types'
+import type { SteRow, StrtabTable, StrtabView } from '../../engine/api-types'
 import { RawWords } from '../components/RawWords'
 import { useRelated } from '../components/useRelated'
 import { useSel } from '../store/selection-slice'
@@ -17,12 +17,22 @@ const KEY_FIELDS: Readonly<Record<string, readonly string[]>> = {
   nested: ['S1ContextPtr', 'S1CDMax', 'S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0'],
 }
 
-function SteLine({ row, top, selected, related, onPick }: { row: SteRow; top: number; selected: boolean; related: boolean; onPick: () => void }) {
+function SteLine({ row, top, selected, related, onPick, table, paired }: { row: SteRow; top?: number; selected: boolean; related: boolean; onPick: () => void; table?: StrtabTable; paired?: boolean }) {
   const keys = KEY_FIELDS[row.config] ?? []
   const shown = row.fields.filter((f) => keys.includes(f.name) || row.changed.includes(f.name))
-  const cls = ['sterow', selected ? 'selected' : '', related ? 'related' : '', row.error !== undefined ? 'bad' : '', row.changed.length ? 'changed' : ''].filter(Boolean).join(' ')
+  const cls = ['sterow', paired ? 'paired' : '', selected ? 'selected' : '', related ? 'related' : '', row.error !== undefined ? 'bad' : '', row.changed.length ? 'changed' : ''].filter(Boolean).join(' ')
+  const shadow = table === 'shadow'
   return (
-    <button type="button" className={cls} style={{ top }} data-sid={row.sid} aria-pressed={selected} onClick={onPick}>
+    <button
+      type="button"
+      className={cls}
+      style={top === undefined ? undefined : { top }}
+      data-sid={row.sid}
+      data-table={table}
+      aria-pressed={selected}
+      aria-label={paired ? `${shadow ? 'Shadow' : 'Host'} STE ${row.sid}: Config=${row.config || 'none'}${row.changed.length ? `, differs in ${row.changed.join(', ')}` : ''}` : undefined}
+      onClick={onPick}
+    >
       <span className="steline1">
         <span className="mono sid">SID {row.sid}</span>
         {row.error !== undefined ? (
@@ -31,7 +41,7 @@ function SteLine({ row, top, selected, related, onPick }: { row: SteRow; top: nu
           <>
             <span className="mono muted">{row.address}</span>
             <span className={`mono v${row.changed.includes('V') ? ' fchanged' : ''}`}>V={row.v}</span>
-            <span className={`mono config cfg-${row.config}${row.changed.includes('Config') ? ' fchanged' : ''}`} data-testid={`ste-config-${row.sid}`}>
+            <span className={`mono config cfg-${row.config}${row.changed.includes('Config') ? ' fchanged' : ''}`} data-testid={shadow ? `ste-config-shadow-${row.sid}` : `ste-config-${row.sid}`}>
               Config={row.config}
             </span>
             {shown
@@ -41,7 +51,7 @@ function SteLine({ row, top, selected, related, onPick }: { row: SteRow; top: nu
                   {f.name}={f.display}
                 </span>
               ))}
-            {row.changed.length > 0 && <span className="badge">changed: {row.changed.join(', ')}</span>}
+            {row.changed.length > 0 && <span className="badge">{paired ? 'differs' : 'changed'}: {row.changed.join(', ')}</span>}
           </>
         )}
       </span>
@@ -50,12 +60,32 @@ function SteLine({ row, top, selected, related, onPick }: { row: SteRow; top: nu
   )
 }
 
-function Header({ v }: { v: StrtabView }) {
+function Header({ v, label }: { v: StrtabView; label?: string }) {
   return (
     <p className="strtab-head mono">
+      {label !== undefined && <strong>{label}: </strong>}
       STRTAB_BASE {v.baseReg} · STRTAB_BASE_CFG {v.cfgReg} → {v.fmt}, {v.sidCount} STEs (LOG2SIZE {v.log2size}
       {v.fmt === '2level' ? `, SPLIT ${v.split}` : ''}) at {v.base}
     </p>
+  )
+}
+
+function L1Strip({ v, label }: { v: StrtabView; label: string }) {
+  const select = useSel((s) => s.select)
+  const related = useRelated()
+  if (v.l1.length === 0) return null
+  return (
+    <ul className="l1strip" aria-label={label}>
+      {v.l1.map((d) => (
+        <li key={d.index} className={`mono ${d.valid ? '' : 'bad'}${related.addresses.includes(d.address) ? ' related' : ''}`}>
+          <button type="button" className="link" onClick={() => void select({ kind: 'sid', sid: d.sidFrom }, { kind: 'l1std', sid: d.sidFrom })}>
+            L1STD[{d.index}]
+          </button>{' '}
+          @{d.address} = {d.raw || '—'} Span={d.span} L2Ptr={d.l2ptr} · SIDs {d.sidFrom}–{d.sidTo - 1}
+          {d.error !== undefined && <span className="err"> {d.error}</span>}
+        </li>
+      ))}
+    </ul>
   )
 }
 
@@ -65,6 +95,9 @@ function Header({ v }: { v: StrtabView }) {
  */
 export function StreamTable() {
   const v = useSel((s) => s.smmu?.strtab)
+  const hypSt = useSel((s) => s.hyp?.strtab)
+  // Under pKVM with the hypervisor's own stream table: the host's and the shadow side by side.
+  const pair = hypSt?.shadow ? { host: hypSt.host, shadow: hypSt.shadow } : undefined
   const setWindow = useSel((s) => s.setStrtabWindow)
   const select = useSel((s) => s.select)
   const setCd = useSel((s) => s.setCd)
@@ -99,8 +132,8 @@ export function StreamTable() {
     void setWindow(from, Math.max(from + 1, to))
   }, [viewport, first, setWindow])
 
-  const pick = (sid: number) => {
-    void select({ kind: 'sid', sid }, { kind: 'ste', sid })
+  const pick = (sid: number, table?: StrtabTable) => {
+    void select({ kind: 'sid', sid }, { kind: 'ste', sid, table })
     void setCd(sid)
   }
 
@@ -115,10 +148,13 @@ export function StreamTable() {
   }
 
   const selectedSid = inspecting?.kind === 'ste' ? inspecting.sid : undefined
+  const selectedTable = inspecting?.kind === 'ste' ? (inspecting.table ?? 'host') : undefined
+  const isRelated = (r: SteRow) => related.sids.includes(r.sid) || (r.address !== undefined && related.addresses.includes(r.address))
+  const shadowRows = new Map(pair?.shadow.rows.map((r) => [r.sid, r]))
   return (
     <section className="panel strtab" aria-labelledby="strtab-h">
       <h2 id="strtab-h">
-        Stream table <span className="sub">(host)</span>
+        Stream table <span className="sub">{pair ? '(host | shadow: what the SMMU walks under pKVM)' : '(host)'}</span>
       </h2>
       <div className="toolbar">
         <form
@@ -134,40 +170,54 @@ export function StreamTable() {
           </label>
           <button type="submit">Show</button>
         </form>
-        {v && <Header v={v} />}
+        {pair ? (
+          <>
+            <Header v={pair.host} label="host" />
+            <Header v={pair.shadow} label="shadow" />
+          </>
+        ) : (
+          v && <Header v={v} />
+        )}
       </div>
-      {v && v.l1.length > 0 && (
-        <ul className="l1strip" aria-label="Level 1 Stream Table Descriptors in view">
-          {v.l1.map((d) => (
-            <li key={d.index} className={`mono ${d.valid ? '' : 'bad'}${related.addresses.includes(d.address) ? ' related' : ''}`}>
-              <button type="button" className="link" onClick={() => void select({ kind: 'sid', sid: d.sidFrom }, { kind: 'l1std', sid: d.sidFrom })}>
-                L1STD[{d.index}]
-              </button>{' '}
-              @{d.address} = {d.raw || '—'} Span={d.span} L2Ptr={d.l2ptr} · SIDs {d.sidFrom}–{d.sidTo - 1}
-              {d.error !== undefined && <span className="err"> {d.error}</span>}
-            </li>
-          ))}
-        </ul>
+      {pair ? (
+        <div className="side-by-side l1pair">
+          <L1Strip v={pair.host} label="Host level 1 Stream Table Descriptors in view" />
+          <L1Strip v={pair.shadow} label="Shadow level 1 Stream Table Descriptors in view" />
+        </div>
+      ) : (
+        v && <L1Strip v={v} label="Level 1 Stream Table Descriptors in view" />
       )}
       <div ref={ref} className="vscroll" role="region" tabIndex={0} aria-label="Stream table entries">
         {v === undefined ? (
           <p className="empty">Loading…</p>
         ) : (
           <div className="vspace" style={{ height: rowsShown * STE_ROW_H }}>
-            {v.rows
-              .filter((r) => r.sid >= first && r.sid < first + rowsShown)
-              .map((r) => (
-                <SteLine
-                  key={r.sid}
-                  row={r}
-                  top={(r.sid - first) * STE_ROW_H}
-                  selected={r.sid === selectedSid}
-                  related={related.sids.includes(r.sid) || (r.address !== undefined && related.addresses.includes(r.address))}
-                  onPick={() => {
-                    pick(r.sid)
-                  }}
-                />
-              ))}
+            {pair
+              ? pair.host.rows
+                  .filter((r) => r.sid >= first && r.sid < first + rowsShown)
+                  .map((r) => {
+                    const sh = shadowRows.get(r.sid)
+                    return (
+                      <div key={r.sid} className="stepair" style={{ top: (r.sid - first) * STE_ROW_H }}>
+                        <SteLine row={r} table="host" paired selected={r.sid === selectedSid && selectedTable === 'host'} related={isRelated(r)} onPick={() => pick(r.sid, 'host')} />
+                        {sh && <SteLine row={sh} table="shadow" paired selected={r.sid === selectedSid && selectedTable === 'shadow'} related={isRelated(sh) || isRelated(r)} onPick={() => pick(r.sid, 'shadow')} />}
+                      </div>
+                    )
+                  })
+              : v.rows
+                  .filter((r) => r.sid >= first && r.sid < first + rowsShown)
+                  .map((r) => (
+                    <SteLine
+                      key={r.sid}
+                      row={r}
+                      top={(r.sid - first) * STE_ROW_H}
+                      selected={r.sid === selectedSid}
+                      related={isRelated(r)}
+                      onPick={() => {
+                        pick(r.sid)
+                      }}
+                    />
+                  ))}
           </div>
         )}
       </div>

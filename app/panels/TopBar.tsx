@@ -4,6 +4,7 @@ import { actionKeys, keyAction, type StepAction } from '../keys'
 import { useApp, useAppStore } from '../store/context'
 import { shareUrl } from '../url/share'
 import { useShareLink } from '../url/useShareLink'
+import { Notice } from './Notice'
 
 interface Control {
   readonly action: StepAction
@@ -143,6 +144,8 @@ export function TopBar() {
       window.removeEventListener('keydown', onKey)
     }
   }, [store])
+  // Saved work is read before a link is looked at, so a link can ask before replacing it.
+  useEffect(() => store.getState().startPersistence(), [store])
   useShareLink(store)
 
   return (
@@ -181,6 +184,7 @@ export function TopBar() {
         {cursor} / {records}
       </output>
       <ShareButton />
+      <Notice />
     </header>
   )
 }

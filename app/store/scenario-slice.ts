@@ -1,7 +1,13 @@
 import { castDraft } from 'immer'
 import type { EnginePort } from '../bridge/engine-port'
-import { readLink } from '../url/share'
-import type { ScenarioSlice, Slice } from './types'
+import { readLink, tooDeep } from '../url/share'
+import type { PersistSlice } from './persist-slice'
+import type { AppState, ScenarioSlice, Slice } from './types'
+
+/** The persistence slice's marker, when the store has it (tests may build the scenario slice alone). */
+function markClean(state: AppState, text: string): void {
+  ;(state as AppState & Partial<Pick<PersistSlice, 'markClean'>>).markClean?.(text)
+}
 
 export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
   // The last scenario that loaded, so a failed load can leave the engine where it was.
@@ -44,6 +50,15 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
         })
         return
       }
+      const deep = tooDeep(scenario)
+      if (deep !== null) {
+        // Copying 100k-deep nesting to the worker would overflow the stack; no scenario nests like that.
+        set((s) => {
+          s.errors = [deep]
+          s.loading = false
+        })
+        return
+      }
       const result = await engine.load(scenario)
       if (mine !== seq) return
       if (!result.ok) {
@@ -78,13 +93,17 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
       const scenario = await engine.defaultScenario()
       // A link may have been opened while the default was on its way: it wins.
       if (seq > 0) return
-      await get().load(JSON.stringify(scenario, null, 2))
+      const text = JSON.stringify(scenario, null, 2)
+      markClean(get(), text)
+      await get().load(text)
     },
 
     async loadBuiltin(id) {
       const found = (await engine.builtins()).find((b) => b.id === id)
       if (found === undefined) return
-      await get().load(JSON.stringify(found.scenario, null, 2))
+      const text = JSON.stringify(found.scenario, null, 2)
+      markClean(get(), text)
+      await get().load(text)
     },
 
     async openLink(hash) {
@@ -98,7 +117,9 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
       set((s) => {
         s.linkError = null
       })
-      await get().load(JSON.stringify(link.json, null, 2), link.cursor !== undefined ? { cursor: link.cursor } : undefined)
+      const text = JSON.stringify(link.json, null, 2)
+      markClean(get(), text)
+      await get().load(text, link.cursor !== undefined ? { cursor: link.cursor } : undefined)
       return link.panels
     },
 

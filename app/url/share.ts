@@ -15,10 +15,30 @@ export function isShareHash(hash: string): boolean {
   return /(^#?|&)s=/.test(hash)
 }
 
+/** Deepest nesting a scenario may have (the format nests 5 levels; the rest is room for notes and mistakes). */
+export const MAX_DEPTH = 64
+
+/**
+ * A validation error when `json` nests deeper than MAX_DEPTH, else null.
+ * Iterative: a 100k-deep document must not overflow the stack here either.
+ */
+export function tooDeep(json: unknown): { readonly path: string; readonly message: string } | null {
+  const stack: [unknown, number][] = [[json, 0]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (d >= MAX_DEPTH) return { path: '', message: `the scenario nests more than ${MAX_DEPTH} levels deep (a scenario needs about 5)` }
+    for (const c of Object.values(v)) stack.push([c, d + 1])
+  }
+  return null
+}
+
 /** Decode a share link; every failure is a sentence for the user. */
 export function readLink(hash: string): LinkRead {
   const d = decodeShareUrl(hash.startsWith('#') ? hash : `#${hash}`)
   if (!d.ok) return { ok: false, message: `This link cannot be opened: ${d.message}` }
+  const deep = tooDeep(d.json)
+  if (deep !== null) return { ok: false, message: `This link cannot be opened: ${deep.message}` }
   return { ok: true, json: d.json, ...(d.cursor !== undefined && { cursor: d.cursor }), panels: d.panels ?? [] }
 }
 

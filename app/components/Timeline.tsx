@@ -1,0 +1,97 @@
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react'
+import { useApp } from '../store/context'
+import { useSel } from '../store/selection-slice'
+import { stripGeometry } from './timeline-geometry'
+
+const H = 26
+
+/**
+ * The journal as a scrubbable strip: scenario ops (top lane) and the spans
+ * inside them (bottom lane) as segments coloured by actor, events / failed expectations / rejected commands as marks, the
+ * cursor as a line. A slider for the keyboard: arrows step one record,
+ * PageUp/PageDown jump between segments, Home/End to the ends.
+ */
+export function Timeline() {
+  const t = useSel((s) => s.timeline)
+  const cursor = useApp((s) => s.cursor)
+  const records = useApp((s) => s.records)
+  const setCursor = useApp((s) => s.setCursor)
+  const ref = useRef<SVGSVGElement>(null)
+  const [width, setWidth] = useState(300)
+  const dragging = useRef(false)
+
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (el === null) return
+    const ro = new ResizeObserver(() => {
+      setWidth(el.clientWidth || 300)
+    })
+    ro.observe(el)
+    setWidth(el.clientWidth || 300)
+    return () => {
+      ro.disconnect()
+    }
+  }, [])
+
+  const g = useMemo(() => (t ? stripGeometry(t, width, cursor) : null), [t, width, cursor])
+  if (t === null || g === null) return <svg ref={ref} className="timeline" height={H} aria-hidden="true" />
+
+  const seek = (e: PointerEvent<SVGSVGElement>) => {
+    const box = e.currentTarget.getBoundingClientRect()
+    void setCursor(g.cursorAt(e.clientX - box.left))
+  }
+  const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
+    const starts = t.segments.filter((s) => s.depth === 0).map((s) => s.i)
+    let next: number | undefined
+    if (e.key === 'ArrowRight' || e.key === 'ArrowUp') next = cursor + 1
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowDown') next = cursor - 1
+    else if (e.key === 'PageDown') next = starts.find((i) => i > cursor) ?? records
+    else if (e.key === 'PageUp') next = [...starts].reverse().find((i) => i < cursor) ?? 0
+    else if (e.key === 'Home') next = 0
+    else if (e.key === 'End') next = records
+    if (next === undefined) return
+    e.preventDefault()
+    e.stopPropagation()
+    void setCursor(next)
+  }
+  const here = t.segments.findLast((s) => s.depth === 0 && s.i <= cursor)
+  return (
+    <svg
+      ref={ref}
+      className="timeline"
+      height={H}
+      role="slider"
+      tabIndex={0}
+      aria-label="Timeline"
+      aria-valuemin={0}
+      aria-valuemax={records}
+      aria-valuenow={cursor}
+      aria-valuetext={`record ${cursor} of ${records}${here ? `, in ${here.text}` : ''}`}
+      data-testid="timeline"
+      onPointerDown={(e) => {
+        dragging.current = true
+        e.currentTarget.setPointerCapture(e.pointerId)
+        seek(e)
+      }}
+      onPointerMove={(e) => {
+        if (dragging.current) seek(e)
+      }}
+      onPointerUp={() => {
+        dragging.current = false
+      }}
+      onKeyDown={onKey}
+    >
+      {g.segments.map((s) => (
+        <rect key={s.i} className={`tseg d${s.depth} actor-${s.actor}`} x={s.x} y={s.depth === 0 ? 3 : 13} width={s.w} height={s.depth === 0 ? 8 : 10}>
+          <title>{s.text}</title>
+        </rect>
+      ))}
+      {g.marks.map((m) => (
+        <line key={`${m.kind}${m.i}`} className={`tmark ${m.kind}`} x1={m.x} x2={m.x} y1={1} y2={H - 1}>
+          <title>{m.text}</title>
+        </line>
+      ))}
+      <line className="tcursor" x1={g.cursorX} x2={g.cursorX} y1={0} y2={H} />
+    </svg>
+  )
+}

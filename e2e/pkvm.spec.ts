@@ -1,0 +1,175 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Page } from '@playwright/test'
+
+// engine/scenario/builtin/boot-pkvm.json: SID 8 ("nic") gets a stage-1 domain, which the hypervisor
+// shadows as a nested STE (its identity stage 2 attached); IOVA 0x10_0000 maps PA 0x4100_0000; step 5
+// donates that page to the hypervisor, so the second DMA faults at stage 2 (F_TRANSLATION); step 8's
+// TLBI_S12_VMALL is refused by the command filter (stage 2 is the hypervisor's).
+
+async function openPkvm(page: Page) {
+  await page.goto('/')
+  await expect(page.getByTestId('cursor')).toHaveText(/^[1-9]\d* \/ [1-9]\d*$/)
+  await page.getByText('Scenario JSON').click()
+  await page.getByLabel('Built-in scenario').selectOption('boot-pkvm')
+  await expect(page.locator('.scenario-title')).toContainText('pKVM')
+  await expect(page.getByTestId('reg-CR0')).toBeVisible()
+  // The editor closes again so the centre has room.
+  await page.getByText('Scenario JSON').click()
+}
+
+async function tab(page: Page, name: RegExp) {
+  await page.getByRole('tab', { name }).click()
+  await expect(page.getByRole('tab', { name })).toHaveAttribute('aria-selected', 'true')
+}
+
+async function addBreakpoint(page: Page, what: string, value?: string) {
+  await page.getByLabel('Breakpoint on').selectOption({ label: what })
+  if (value !== undefined) await page.getByLabel('Breakpoint value').fill(value)
+  await page.getByRole('button', { name: 'Add', exact: true }).click()
+}
+
+const cursorOf = async (page: Page) => Number((await page.getByTestId('cursor').innerText()).split('/')[0])
+
+test('the rejected command: judged on the host ring, marked with its reason, never in the shadow ring', async ({ page }) => {
+  await openPkvm(page)
+  await tab(page, /Queues/)
+  await page.keyboard.press('Alt+Shift+F8')
+  await expect(page.getByTestId('cursor')).toHaveText(/^0 \//)
+  await addBreakpoint(page, 'hypervisor verdict', 'rejected')
+  await page.keyboard.press('F8')
+  const host = page.locator('section.hostq')
+  const shadow = page.locator('section.shadowq')
+  // Stopped before the judgement: the entry being judged is highlighted.
+  await expect(page.locator('.qactive')).toContainText('judged by the command filter')
+  const active = host.locator('tr.active')
+  await expect(active).toContainText('TLBI_S12_VMALL')
+  await page.keyboard.press('F11')
+  const row = host.locator('tr', { hasText: 'TLBI_S12_VMALL' })
+  await expect(row).toHaveClass(/v-rejected/)
+  await expect(row.locator('.verdict')).toContainText('rejected')
+  await expect(row.locator('.verdict')).toContainText('stage 2')
+  await expect(shadow.locator('tr', { hasText: 'TLBI_S12_VMALL' })).toHaveCount(0)
+  // Copied commands name the shadow slot they went to; the shadow ring names the host slot.
+  await expect(host.locator('tr.v-copied').first()).toContainText('→ shadow[')
+  // Around the shadow CONS: the hypervisor's own invalidation for the donated page (TLBI_S2_IPA, VMID 0).
+  await expect(shadow.locator('tr', { hasText: 'TLBI_S2_IPA' }).locator('td.qnote')).toContainText("hypervisor's own")
+})
+
+test('host and shadow STE 8 side by side: s1 for the host, nested for the SMMU, differences named', async ({ page }) => {
+  await openPkvm(page)
+  await tab(page, /Stream table/)
+  await page.getByLabel('Go to SID').fill('8')
+  await page.getByRole('button', { name: 'Show' }).click()
+  await expect(page.getByTestId('ste-config-8')).toHaveText('Config=s1')
+  await expect(page.getByTestId('ste-config-shadow-8')).toHaveText('Config=nested')
+  const shadowRow = page.locator('section.strtab [data-sid="8"][data-table="shadow"]')
+  await expect(shadowRow).toContainText('differs')
+  await expect(shadowRow).toContainText('S2TTB')
+  // Both tables are 2-level: each shows its L1 descriptors.
+  await expect(page.getByRole('list', { name: 'Host level 1 Stream Table Descriptors in view' })).toContainText('L1STD[0]')
+  await expect(page.getByRole('list', { name: 'Shadow level 1 Stream Table Descriptors in view' })).toContainText('L1STD[0]')
+  // Inspecting the shadow STE shows its nested config; selecting it lights the host STE too (linked selection).
+  await shadowRow.click()
+  await expect(page.locator('section.inspector').getByRole('heading')).toContainText('shadow STE 8')
+  await expect(page.locator('section.inspector td[data-field="Config"]')).toHaveText('nested')
+  await expect(page.locator('section.strtab [data-sid="8"][data-table="host"]')).toHaveClass(/related/)
+  // The registers panel shows the host's STRTAB_BASE (emulated) beside the hardware's (the shadow table).
+  await expect(page.getByTestId('hostreg-STRTAB_BASE')).toContainText('emulated')
+})
+
+test('memory map: the donated page is host-owned before the donation and hyp-owned after', async ({ page }) => {
+  await openPkvm(page)
+  await tab(page, /Memory/)
+  const mem = page.locator('section.memmap')
+  await mem.getByLabel('Page at PA').fill('0x4100_0000')
+  await mem.getByRole('button', { name: 'Show page', exact: true }).click()
+  const detail = page.getByTestId('page-detail')
+  await expect(page.getByTestId('page-owner')).toContainText('host NOPAGE, owner hyp; hyp OWNED')
+  await expect(page.getByTestId('page-idmap')).toContainText('not mapped')
+  await expect(detail).toContainText('__pkvm_host_donate_hyp')
+  await expect(mem.locator('tr[data-base="0x41000000"]')).toContainText('owned by hyp')
+  // The first change in its history: go there, just before the hypervisor takes the page.
+  await detail.getByRole('button', { name: /^Go to record/ }).first().click()
+  await expect(page.getByTestId('page-owner')).toContainText('host OWNED, owner host; hyp NOPAGE')
+  await expect(page.getByTestId('page-idmap')).toContainText('mapped by a page at level 3')
+  await expect(detail).toContainText('dma IOVA 0x100000')
+  // Two records on (hyp OWNED, then host NOPAGE), the page is the hypervisor's.
+  await page.keyboard.press('F11')
+  await page.keyboard.press('F11')
+  await expect(page.getByTestId('page-owner')).toContainText('owner hyp')
+})
+
+test('breakpoints: "event F_TRANSLATION", F8 stops there, Alt+F8 goes back', async ({ page }) => {
+  await openPkvm(page)
+  await page.keyboard.press('Alt+Shift+F8')
+  await expect(page.getByTestId('cursor')).toHaveText(/^0 \//)
+  await addBreakpoint(page, 'event type', 'F_TRANSLATION')
+  await expect(page.getByRole('list', { name: 'Breakpoints set' })).toContainText('event F_TRANSLATION')
+  await page.keyboard.press('F8')
+  const current = page.getByRole('listbox', { name: /Journal/ }).getByRole('option', { selected: true })
+  await expect(current.locator('.jkind')).toHaveText('event')
+  await expect(current).toContainText('F_TRANSLATION')
+  await expect(page.locator('.bplist li.hit')).toContainText('stopped here')
+  const at = await cursorOf(page)
+  // No later F_TRANSLATION: F8 runs to the end; Alt+F8 comes back to it.
+  await page.keyboard.press('F8')
+  await expect(page.getByTestId('cursor')).toHaveText(/^(\d+) \/ \1$/)
+  await page.keyboard.press('Alt+F8')
+  await expect(page.getByTestId('cursor')).toHaveText(new RegExp(`^${at} /`))
+  // A bad value is refused with a message.
+  await addBreakpoint(page, 'StreamID', 'eight')
+  await expect(page.locator('.bpform [role="alert"]')).toContainText('not a StreamID')
+})
+
+test('keyboard stepping backwards with Alt, the timeline slider, and collapsing spans', async ({ page }) => {
+  await openPkvm(page)
+  const end = await cursorOf(page)
+  await page.keyboard.press('Alt+F11')
+  await expect(page.getByTestId('cursor')).toHaveText(`${end - 1} / ${end}`)
+  await page.keyboard.press('Alt+F10')
+  expect(await cursorOf(page)).toBeLessThan(end - 1)
+  await page.keyboard.press('Alt+Shift+F11')
+  expect(await cursorOf(page)).toBeLessThan(end - 1)
+  // The timeline is a slider: Home goes to the start, arrows step a record, PageDown to the next op.
+  const strip = page.getByRole('slider', { name: 'Timeline' })
+  await strip.focus()
+  await page.keyboard.press('Home')
+  await expect(page.getByTestId('cursor')).toHaveText(`0 / ${end}`)
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('cursor')).toHaveText(`1 / ${end}`)
+  await expect(strip).toHaveAttribute('aria-valuenow', '1')
+  // Collapse the span at the cursor from the keyboard: its records leave the list; ArrowDown steps over it.
+  await page.keyboard.press('PageDown')
+  const c = await cursorOf(page)
+  const journal = page.getByRole('listbox', { name: /Journal/ })
+  await journal.focus()
+  await page.keyboard.press('ArrowLeft')
+  await expect(journal.getByRole('option', { selected: true })).toContainText('records collapsed')
+  await expect(journal.locator(`#j-${c + 1}`)).toHaveCount(0)
+  await page.keyboard.press('ArrowDown')
+  expect(await cursorOf(page)).toBeGreaterThan(c + 1)
+  await page.keyboard.press('ArrowUp')
+  await expect(page.getByTestId('cursor')).toHaveText(`${c} / ${end}`)
+  await page.keyboard.press('ArrowRight')
+  await expect(journal.locator(`#j-${c + 1}`)).toHaveCount(1)
+})
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the pKVM panels pass axe (WCAG 2 A/AA) in ${scheme} mode`, async ({ page }) => {
+    test.setTimeout(120_000)
+    await page.emulateMedia({ colorScheme: scheme })
+    await openPkvm(page)
+    await addBreakpoint(page, 'event type', 'F_TRANSLATION')
+    for (const name of [/Queues/, /Stream table/, /MMIO traps/, /Memory/]) {
+      await tab(page, name)
+      if (name.source === 'Memory') {
+        await page.getByLabel('Page at PA').fill('0x41000000')
+        await page.getByRole('button', { name: 'Show page', exact: true }).click()
+        await expect(page.getByTestId('page-owner')).toBeVisible()
+      }
+      if (name.source === 'MMIO traps') await expect(page.locator('table.traps tbody tr').first()).toBeVisible()
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+      expect(results.violations.map((v) => `${name.source} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+    }
+  })
+}
