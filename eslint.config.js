@@ -46,6 +46,10 @@ export default tseslint.config(
       '@typescript-eslint/unified-signatures': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+      // No code from strings, anywhere (the CSP forbids it in the page too).
+      'no-eval': 'error',
+      'no-new-func': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
       // `case X: return doVoid()` is the house style for dispatch switches.
       '@typescript-eslint/no-confusing-void-expression': 'off',
     },

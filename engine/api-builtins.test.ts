@@ -35,7 +35,8 @@ describe('bad input gives errors, never exceptions', () => {
   test.prop([fc.integer({ min: 0, max: 2 }), fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 12 })], { numRuns: 300 })(
     'the validator on a built-in scenario with one value replaced',
     (which, value, key) => {
-      const s = structuredClone(builtins()[which % builtins().length].scenario) as Record<string, unknown>
+      const light = builtins().filter((b) => !b.heavy)
+      const s = structuredClone(light[which % light.length].scenario) as Record<string, unknown>
       const steps = s.steps as Record<string, unknown>[]
       const step = steps[(key.length * 7) % steps.length]
       step[key === '' ? 'op' : key] = value

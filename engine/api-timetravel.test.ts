@@ -12,7 +12,8 @@ import type { StepDirection, StepKind } from './journal/cursor'
  * with or without checkpoints), and equals the live machine's at the end.
  */
 
-const library = builtins()
+// Heavy scenarios take seconds per load: property tests run the light library.
+const library = builtins().filter((b) => !b.heavy)
 
 function stateOf(r: ReplayState): string {
   const maps = r.maps.map((m) => [...m.entries()].map(([k, v]) => [String(k), v]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)))

@@ -159,6 +159,8 @@ export interface BuiltinScenario {
   readonly title: string
   readonly notes: string
   readonly scenario: unknown
+  /** A real-scale platform: loading takes seconds (8 GiB identity map, 65536 SIDs). */
+  readonly heavy?: boolean
 }
 
 /** The engine's API: the worker exposes exactly this, the CLI and tests call it directly. */

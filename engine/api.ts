@@ -31,6 +31,7 @@ import { smmuView } from './views/smmu'
 import { hypView, noMap, smmuViewUnderPkvm } from './views/hyp'
 import { timelineView } from './views/timeline'
 import { BUILTINS } from './scenario/builtin'
+import { HEAVY } from './scenario/builtin/heavy'
 
 /**
  * The engine's one API (DESIGN.md "Worker API"): coarse calls, plain data
@@ -62,7 +63,9 @@ export function defaultScenario(): unknown {
 
 /** The built-in scenario library (fresh copies: callers may edit them). */
 export function builtins(): BuiltinScenario[] {
-  return BUILTINS.map(([id, json]) => ({ id, title: json.title ?? id, notes: json.notes ?? '', scenario: structuredClone(json) }))
+  const light = BUILTINS.map(([id, json]) => ({ id, title: json.title ?? id, notes: json.notes ?? '', scenario: structuredClone(json) }))
+  const heavy = HEAVY.map(([id, json]) => ({ id, title: json.title ?? id, notes: json.notes ?? '', scenario: structuredClone(json), heavy: true }))
+  return [...light, ...heavy]
 }
 
 /** Structural equality of validated scenarios (plain data: objects, arrays, strings, numbers, bigints, booleans). */
@@ -100,6 +103,35 @@ function sharedRecords(prev: Loaded, next: Scenario): number {
   // The op record of step k starts the first difference; without one (prev ended or stopped sooner) all of prev is shared.
   for (let i = 0; i < recs.length; i++) if (recs[i].depth === 0 && recs[i].kind === 'op' && recs[i].index === k) return i
   return recs.length
+}
+
+// Arguments cross the worker boundary from code we do not control: each is
+// checked, and a bad one gets a message naming the call and the argument.
+const DIRECTIONS = ['forward', 'backward'] as const
+const STEP_KINDS = ['into', 'over', 'out'] as const
+const GRANULARITIES = ['record', 'op', 'action', 'command', 'walk'] as const
+
+function argText(v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40))
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return String(v)
+  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v
+}
+
+/** A record index: any number (clamped later to the journal); NaN and non-numbers are refused. */
+function cursorArg(call: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${call}: the cursor must be a record index (a number), got ${argText(v)}`)
+  return Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(v)))
+}
+
+function objectArg<T>(call: string, what: string, v: T): T {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError(`${call}: the ${what} must be an object, got ${argText(v)}`)
+  return v
+}
+
+function oneOfArg<const T extends readonly string[]>(call: string, what: string, v: unknown, allowed: T): T[number] {
+  if (typeof v !== 'string' || !allowed.includes(v)) throw new TypeError(`${call}: ${what} must be one of ${allowed.join(', ')}, got ${argText(v)}`)
+  return v
 }
 
 class Engine implements EngineApi {
@@ -152,7 +184,8 @@ class Engine implements EngineApi {
 
   view(cursor: number, req: ViewRequest): ViewModel {
     const { m, r } = this.need()
-    r.seek(cursor)
+    r.seek(cursorArg('view', cursor))
+    req = objectArg('view', 'request', req)
     const records = m.j.records
     const regMap = r.maps[m.smmu.regs.id] as Map<string, bigint>
     const reg = (n: string) => regMap.get(n) ?? 0n
@@ -189,16 +222,24 @@ class Engine implements EngineApi {
   }
 
   find(query: FindQuery, from: number, direction: FindDirection): number | null {
-    return findRecord(this.need().m.j.records, query, from, direction)
+    const records = this.need().m.j.records
+    return findRecord(records, objectArg('find', 'query', query), cursorArg('find', from), oneOfArg('find', 'direction', direction, DIRECTIONS))
   }
 
   step(cursor: number, kind: StepKind, direction: StepDirection, granularity: Granularity = 'record'): number {
     this.need()
-    return this.loaded!.index.step(cursor, kind, direction, granularity)
+    return this.loaded!.index.step(
+      cursorArg('step', cursor),
+      oneOfArg('step', 'kind', kind, STEP_KINDS),
+      oneOfArg('step', 'direction', direction, DIRECTIONS),
+      oneOfArg('step', 'granularity', granularity, GRANULARITIES),
+    )
   }
 
   runTo(breakpoints: readonly FindQuery[], from: number, direction: FindDirection): RunToResult {
-    return runTo(this.need().m.j.records, breakpoints, from, direction)
+    if (!Array.isArray(breakpoints)) throw new TypeError(`runTo: breakpoints must be a list of queries, got ${argText(breakpoints)}`)
+    for (const b of breakpoints) objectArg('runTo', 'breakpoint', b)
+    return runTo(this.need().m.j.records, breakpoints, cursorArg('runTo', from), oneOfArg('runTo', 'direction', direction, DIRECTIONS))
   }
 
   meta(): Meta {

@@ -75,8 +75,24 @@ export class Machine {
     this.bus = new MmioBus(this.j, this.smmu)
     this.smmu.reset()
     // pKVM boots before the host kernel's driver: it takes the MMIO and its memory first.
-    this.pkvm = p.hypervisor === 'pkvm' ? bootPkvm(this.j, this.mem, this.bus, this.smmu, p) : undefined
+    this.pkvm = p.hypervisor === 'pkvm' ? this.bootHyp() : undefined
     this.host = new HostDriver(this.j, this.bus, this.mem, p, this.pkvm ? { region: this.pkvm.hostRegion } : {})
+  }
+
+  /**
+   * A platform the hypervisor cannot boot on (RAM too small for its carve-out
+   * below the 2 MiB-aligned top) stops the run before step 0 instead of
+   * throwing out of the constructor: a scenario never crashes the engine.
+   */
+  private bootHyp(): PkvmPlatform | undefined {
+    try {
+      return bootPkvm(this.j, this.mem, this.bus, this.smmu, this.scenario.platform)
+    } catch (e) {
+      const message = `pKVM could not boot on this platform: ${e instanceof Error ? e.message : String(e)}`
+      this.j.entry('error', 'scenario', { index: 0, message })
+      this.stopped = { step: 0, message }
+      return undefined
+    }
   }
 
   /** Run steps [from, to); stops at the first step that cannot be carried out. */

@@ -41,6 +41,8 @@ export class Supervisor {
   private readonly pingEvery: number
   private readonly deadline: number
   private readonly loadDeadline: number
+  /** When the pending load's deadline falls (0: no load pending); later calls queue behind it. */
+  private loadDue = 0
 
   constructor(private readonly opts: SupervisorOptions) {
     // Worst case from a hang to the restart: idle wait + tick + ping deadline + tick ≈ 300 + 250 + 1200 + 250 ms < 2 s.
@@ -73,6 +75,7 @@ export class Supervisor {
     this.worker.terminate()
     for (const p of this.pending) p.reject(new EngineLost(`the engine worker ${r.reason === 'crashed' ? 'crashed' : 'stopped answering'}: ${r.detail}`))
     this.pending.clear()
+    this.loadDue = 0
     this.start()
     for (const fn of this.listeners) fn(r)
   }
@@ -99,21 +102,29 @@ export class Supervisor {
     }
   }
 
-  /** One call with a deadline; a worker error inside the call is returned as the call's rejection. */
-  call<T>(deadline: number, fn: (r: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  /**
+   * One call with a deadline; a worker error inside the call is returned as
+   * the call's rejection. The worker answers in order, so a call made while
+   * a load runs waits behind it: its deadline starts when the load's ends.
+   */
+  call<T>(deadline: number, fn: (r: Remote<WorkerApi>) => Promise<T>, isLoad = false): Promise<T> {
     const gen = this.generation
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { due: performance.now() + deadline, reject }
+      const start = Math.max(performance.now(), this.loadDue)
+      const p: Pending = { due: start + deadline, reject }
+      if (isLoad) this.loadDue = p.due
       this.pending.add(p)
       fn(this.remote).then(
         (v) => {
           if (gen !== this.generation) return
+          if (isLoad && this.loadDue === p.due) this.loadDue = 0
           this.pending.delete(p)
           this.lastAnswer = performance.now()
           resolve(v)
         },
         (e: unknown) => {
           if (gen !== this.generation) return
+          if (isLoad && this.loadDue === p.due) this.loadDue = 0
           this.pending.delete(p)
           this.lastAnswer = performance.now()
           reject(e instanceof Error ? e : new Error(String(e)))
@@ -146,7 +157,7 @@ export class Supervisor {
       // validation error, not a crash of the app.
       load: async (scenario) => {
         try {
-          return await this.call<LoadResult>(this.loadDeadline, (r) => r.load(scenario))
+          return await this.call<LoadResult>(this.loadDeadline, (r) => r.load(scenario), true)
         } catch (e) {
           if (e instanceof EngineLost) throw e
           return { ok: false, errors: [{ path: '', message: `the scenario cannot be sent to the engine: ${e instanceof Error ? e.message : String(e)}` }] }

@@ -90,7 +90,7 @@ export function ScenarioEditor() {
             </option>
             {library.map((b) => (
               <option key={b.id} value={b.id} title={b.notes}>
-                {b.title}
+                {b.heavy ? `[heavy: loads in seconds] ${b.title}` : b.title}
               </option>
             ))}
           </select>

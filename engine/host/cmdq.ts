@@ -18,6 +18,8 @@ import { hex64 } from '../arch/u64'
 import { queueFree, queueIncrement, queueIndex, queueWrap } from '../arch/queue'
 import type { Journal, JMap, JRecord } from '../journal/journal'
 import type { MmioBus } from '../mem/bus'
+// Used only when a call fails, long after both modules are loaded (driver.ts imports this one).
+import { HostError } from './driver'
 import type { PhysMem } from '../mem/physmem'
 import { hasOption, type ProbeResult } from './probe'
 import { batchSubmissions } from './tlbinv'
@@ -106,7 +108,8 @@ export class HostCmdq {
       for (let tries = 0; queueFree(llq.prod, llq.cons, g.log2) < n; tries++) {
         if (tries >= POLL_LIMIT) {
           this.j.entry('cmdq.timeout', 'host', { message: `CMDQ timeout: no room for ${n} commands (prod 0x${llq.prod.toString(16)}, cons 0x${llq.cons.toString(16)})` })
-          throw new Error('CMDQ timeout: the SMMU is not consuming the command queue')
+          // Linux prints "CMDQ timeout" and fails the call: the driver's refusal, not the model's (found by engine/fuzz).
+          throw new HostError('CMDQ timeout: the SMMU is not consuming the command queue')
         }
         llq = { ...llq, cons: this.readReg('CMDQ_CONS') }
         this.state.set('llq', llq)

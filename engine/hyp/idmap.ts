@@ -431,19 +431,36 @@ class Builder {
       const t = this.table(va, 3)
       const stop = Math.min(end, t.base + t.span)
       let idx = this.m.index(va, 3) * 2
-      // A level-3 table never straddles a 4 GiB boundary, so the high half is fixed.
+      const endIdx = idx + ((stop - va) / ps) * 2
+      // A level-3 table never straddles a 4 GiB boundary: the high half is
+      // fixed and the low half (attributes below the address field) steps
+      // by PAGE_SIZE without a carry out of bit 31.
       const hi = (tMem.hi | (Math.floor(va / TWO32) & tMem.mask.hi)) >>> 0
+      let lo = (tlo | ((va >>> 0) & mlo)) >>> 0
       const w = t.words
+      const va0 = va
+      const idx0 = idx
       let n = 0
-      for (; va < stop; va += ps, idx += 2) {
-        if (va === nextEx) {
+      while (idx < endIdx) {
+        // Leaves up to the next excluded page in this table, then skip it.
+        const runEnd = nextEx < stop ? idx0 + ((nextEx - va0) / ps) * 2 : endIdx
+        if (runEnd < idx) {
+          // A pfn listed twice: already skipped.
           nextEx = ++ei < excluded.length ? excluded[ei] * ps : Infinity
           continue
         }
-        w[idx] = (tlo | ((va >>> 0) & mlo)) >>> 0
-        w[idx + 1] = hi
-        n++
+        n += (runEnd - idx) >> 1
+        for (; idx < runEnd; idx += 2, lo += ps) {
+          w[idx] = lo
+          w[idx + 1] = hi
+        }
+        if (runEnd < endIdx) {
+          idx += 2
+          lo += ps
+          nextEx = ++ei < excluded.length ? excluded[ei] * ps : Infinity
+        }
       }
+      va = stop
       this.pageLeaves += n
     }
     return ei
@@ -481,16 +498,32 @@ class Builder {
       const stop = Math.min(end, table.base + table.span)
       const w = table.words
       let idx = this.m.index(va, level) * 2
-      // Blocks of this size until the table ends, the run ends, or a larger block fits.
-      const bigger = k > 0 ? sizes[k - 1] : Infinity
-      let n = 0
-      do {
-        w[idx] = (t.lo | ((va >>> 0) & t.mask.lo)) >>> 0
-        w[idx + 1] = (t.hi | (Math.floor(va / TWO32) & t.mask.hi)) >>> 0
-        idx += 2
-        va += step
-        n++
-      } while (va + step <= stop && !(va % bigger === 0 && va + bigger <= end))
+      // Blocks of this size until the table ends, the run ends, or a larger
+      // block fits (at the next address aligned to it, if that block ends
+      // within the run: later aligned addresses end later still).
+      let n = Math.max(1, Math.floor((stop - va) / step))
+      if (k > 0) {
+        const bigger = sizes[k - 1]
+        const nb = Math.ceil((va + step) / bigger) * bigger
+        if (nb + bigger <= end) n = Math.min(n, (nb - va) / step)
+      }
+      // Halves stepped by the block size: the address field is aligned to it,
+      // so a carry out of the low half is the address crossing 4 GiB.
+      let lo = (t.lo | ((va >>> 0) & t.mask.lo)) >>> 0
+      let hi = (t.hi | (Math.floor(va / TWO32) & t.mask.hi)) >>> 0
+      const stepLo = step % TWO32
+      const stepHi = Math.floor(step / TWO32)
+      for (let c = 0; c < n; c++, idx += 2) {
+        w[idx] = lo
+        w[idx + 1] = hi
+        lo += stepLo
+        hi += stepHi
+        if (lo >= TWO32) {
+          lo -= TWO32
+          hi++
+        }
+      }
+      va += n * step
       if (level === 3) this.pageLeaves += n
       else this.blockLeaves += n
     }

@@ -14,7 +14,7 @@ import type { PhysMem } from '../mem/physmem'
 import type { SmmuFeatures } from '../smmu/features'
 import { bootPkvmSmmu } from './boot'
 import { sendCmd, sendCmds } from './cmdq'
-import type { HypDeps } from './deps'
+import { ENXIO, type HypDeps } from './deps'
 import { PAGE1, trapRead, trapWrite } from './mmio'
 
 export { PAGE1 }
@@ -168,12 +168,24 @@ export class PkvmSmmu implements MmioTrap {
 
   /** A command of the hypervisor's own on the shadow queue, followed by CMD_SYNC (smmu_send_cmd). */
   send(cmd: CommandInput): number {
+    if (!this.cfg?.cmdq) return this.noQueue([cmd])
     return sendCmd(this, cmd)
   }
 
   /** Commands, one CMD_SYNC after them all, then wait for the drain. */
   sendBatch(cmds: readonly CommandInput[]): number {
+    if (!this.cfg?.cmdq) return this.noQueue(cmds)
     return sendCmds(this, cmds)
+  }
+
+  /**
+   * The 'mmio' prefix of the series has no shadow CMDQ (the host's queue goes
+   * to the hardware): the hypervisor has no queue of its own, so its
+   * maintenance (the identity map's TLBI on a donation) cannot be sent.
+   */
+  private noQueue(cmds: readonly CommandInput[]): number {
+    this.j.entry('hyp.send.none', 'hyp', { opcodes: cmds.map((c) => c.op), reason: 'no shadow CMDQ at this emulation level' })
+    return -ENXIO
   }
 
   /**

@@ -129,6 +129,7 @@ export class PhysMem {
   writeBytes(pa: number, bytes: Uint8Array, actor: Actor, rec?: JRecord): boolean {
     // Validate the whole range first: a failing write changes nothing.
     if (!this.contains(pa, bytes.length)) throw new BusError(pa, bytes.length)
+    if (!this.j?.enabled) return this.store(pa, bytes)
     const old = this.readBytes(pa, bytes.length)
     let same = true
     for (let i = 0; i < bytes.length; i++) if (old[i] !== bytes[i]) { same = false; break }
@@ -155,6 +156,34 @@ export class PhysMem {
     const dv = new DataView(b.buffer)
     words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true))
     return this.writeBytes(pa, b, actor, rec)
+  }
+
+  /**
+   * The journal-off write: compare in place and store from the first
+   * differing byte, with no copy of the old or the new bytes (the identity
+   * map's bulk build writes gigabytes' worth of tables this way). A frame
+   * that does not exist reads as zeros and is created only when a non-zero
+   * byte lands in it, as the journaled path would create it.
+   */
+  private store(pa: number, bytes: Uint8Array): boolean {
+    let changed = false
+    let done = 0
+    while (done < bytes.length) {
+      const a = pa + done
+      const off = a % FRAME_SIZE
+      const n = Math.min(bytes.length - done, FRAME_SIZE - off)
+      const f = this.frameFor(a, n)
+      const cur = new Uint8Array(f.buffer, f.byteOffset + off, n)
+      let k = 0
+      while (k < n && cur[k] === bytes[done + k]) k++
+      if (k < n) {
+        const w = f === EMPTY ? this.frameForWrite(a, n) : f
+        new Uint8Array(w.buffer, w.byteOffset + off + k, n - k).set(bytes.subarray(done + k, done + n))
+        changed = true
+      }
+      done += n
+    }
+    return changed
   }
 
   /** Unjournaled store (replay, and bulk builders that journal compactly themselves). */

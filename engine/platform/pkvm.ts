@@ -84,11 +84,13 @@ export function bootPkvm(j: Journal, mem: PhysMem, bus: MmioBus, hw: Smmu, p: Pl
   // invalidation of the IPA range with VMID 0, then NH_ALL(VMID 0), each
   // with a SYNC, on every enabled SMMU (SPEC-FACTS B §8 "TLB maintenance").
   idmap.onChange((range, kind) => {
-    if (kind !== 'unmap' || !smmu.smmuEnabled) return
+    // Below the 'ste' level no STE carries the identity stage 2: nothing to invalidate.
+    if (kind !== 'unmap' || !smmu.smmuEnabled || !smmu.has('ste')) return
     const ril = hw.feat.ril
     const cmds: CommandInput[] = tlbInvRangeCommands({ stage: 2, vmid: 0 }, range.pa, range.size, pageSize, true, { ril, pgsizeBitmap: pageSize })
-    smmu.sendBatch(cmds)
-    smmu.send({ op: 'TLBI_NH_ALL', VMID: 0 })
+    // A failed invalidation leaves devices able to reach the page: the series WARNs (fatal at EL2).
+    const ret = smmu.sendBatch(cmds) || smmu.send({ op: 'TLBI_NH_ALL', VMID: 0 })
+    if (ret) smmu.warn(`stage-2 TLB maintenance for 0x${range.pa.toString(16)}+0x${range.size.toString(16)} failed (${ret}): devices may still reach the page`)
   })
   smmu.boot()
   hw.queueLabel = smmu.hwQueue

@@ -1,0 +1,259 @@
+/**
+ * The browser figures (issue 7), measured in Debian's Chromium with
+ * Playwright against the production build served by `vite preview`:
+ * - load: the entry chunks index.html loads (script + modulepreload), gzip
+ *   -9, against 250 KB; cold loads (a fresh browser context each, no cache)
+ *   from navigation start to the journal showing rows and the cursor, the
+ *   default scenario run in the worker, against 1 s;
+ * - ui_step: in pkvm-8g-65536-sids (opened from its share link at the middle
+ *   of its journal), a debugger key press to the frame that paints its
+ *   result, against 16 ms;
+ * - scrolling the 65536-row stream table: frame-to-frame times while the
+ *   wheel scrolls it, p95 against 16.7 ms (one frame at 60 Hz).
+ *
+ * Step latency is taken inside the page: the keydown's timeStamp, and the
+ * time just after the frame that follows the step's last DOM change (a
+ * requestAnimationFrame callback, then a message posted from it, which runs
+ * once that frame's style, layout and paint are done).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { chromium, type Browser, type Page } from '@playwright/test'
+import { BUILTINS } from '../engine/scenario/builtin'
+import { encodeShareUrl } from '../engine/scenario/url'
+import { budget, median, quantile, row, type Row } from './rows'
+import { heavyScenario } from './seek'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const DIST = `${ROOT}dist/`
+const PORT = 4319
+const BASE = `http://127.0.0.1:${PORT}/`
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const FRAME_MS = 16
+const INITIAL_JS_LIMIT = 250 * 1024
+
+/** Entry chunks of the built app: what index.html loads before anything runs. */
+export function initialJs(): { files: string[]; gzip: number; raw: number } {
+  const html = readFileSync(`${DIST}index.html`, 'utf8')
+  const refs = [
+    ...html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g),
+    ...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g),
+  ].map((m) => m[1].replace(/^\.\//, ''))
+  let gzip = 0
+  let raw = 0
+  for (const f of refs) {
+    const bytes = readFileSync(`${DIST}${f}`)
+    raw += bytes.length
+    gzip += gzipSync(bytes, { level: 9 }).length
+  }
+  return { files: refs, gzip, raw }
+}
+
+function workerJs(): { gzip: number; raw: number } | undefined {
+  const js = readFileSync(`${DIST}${initialJs().files[0]}`, 'utf8')
+  const m = /(worker-[\w-]+\.js)/.exec(js)
+  if (!m) return undefined
+  const bytes = readFileSync(`${DIST}assets/${m[1]}`)
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }
+}
+
+async function preview(): Promise<ChildProcess> {
+  const p = spawn(`${ROOT}node_modules/.bin/vite`, ['preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  p.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  for (let k = 0; k < 100; k++) {
+    try {
+      const r = await fetch(BASE)
+      if (r.ok) return p
+    } catch {
+      // not listening yet
+    }
+    if (p.exitCode !== null) throw new Error(`vite preview exited: ${err}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  p.kill()
+  throw new Error(`vite preview did not answer on ${BASE}: ${err}`)
+}
+
+/** Installed before any page script: the time the journal first shows rows and a cursor. */
+const READY_PROBE = `(() => {
+  const check = () => {
+    if (window.__ready !== undefined) return
+    const rows = document.querySelectorAll('.jscroll [role=option]').length
+    const cur = document.querySelector('[data-testid=cursor]')
+    if (rows > 1 && cur && /^\\d+ \\/ [1-9]/.test(cur.textContent.trim())) window.__ready = performance.now()
+  }
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true })
+})()`
+
+async function coldLoads(browser: Browser, n: number): Promise<number[]> {
+  const out: number[] = []
+  for (let k = 0; k < n; k++) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    await ctx.addInitScript(READY_PROBE)
+    const page = await ctx.newPage()
+    await page.goto(BASE)
+    await page.waitForFunction(() => (window as unknown as { __ready?: number }).__ready !== undefined, undefined, { timeout: 30_000 })
+    out.push(await page.evaluate(() => (window as unknown as { __ready: number }).__ready))
+    await ctx.close()
+  }
+  return out
+}
+
+interface StepSample {
+  readonly ms: number
+  readonly changed: boolean
+}
+
+/** Press `key` and time keydown → the frame after the last DOM change it caused (see the file comment). */
+async function timedKey(page: Page, key: string): Promise<StepSample> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __step: { t0: number; last: number; painted: number; mo: MutationObserver } }
+    const s = { t0: -1, last: -1, painted: -1, mo: new MutationObserver(() => {
+      s.last = performance.now()
+      requestAnimationFrame(() => {
+        const at = s.last
+        const ch = new MessageChannel()
+        ch.port1.onmessage = () => { if (s.last === at) s.painted = performance.now() }
+        ch.port2.postMessage(0)
+      })
+    }) }
+    s.mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true })
+    window.addEventListener('keydown', (e) => { s.t0 = e.timeStamp }, { capture: true, once: true })
+    w.__step = s
+  })
+  await page.keyboard.press(key)
+  // Settled: nothing changed for 150 ms after the last paint (or nothing at all within 2 s).
+  const r = await page.waitForFunction(() => {
+    const s = (window as unknown as { __step: { t0: number; last: number; painted: number } }).__step
+    const now = performance.now()
+    if (s.t0 < 0) return false
+    if (s.last < 0) return now - s.t0 > 2000 ? { ms: 0, changed: false } : false
+    if (s.painted < s.last || now - s.painted < 150) return false
+    return { ms: s.painted - s.t0, changed: true }
+  }, undefined, { polling: 20, timeout: 20_000 })
+  await page.evaluate(() => { (window as unknown as { __step: { mo: MutationObserver } }).__step.mo.disconnect() })
+  return (await r.jsonValue()) as StepSample
+}
+
+async function cursorText(page: Page): Promise<string> {
+  return (await page.getByTestId('cursor').innerText()).trim()
+}
+
+/** Frame-to-frame intervals while the wheel scrolls the stream table. */
+async function scrollFrames(page: Page): Promise<{ frames: number[]; scrolled: number }> {
+  await page.getByRole('tab', { name: /Stream table/ }).click()
+  const region = page.getByRole('region', { name: 'Stream table entries' })
+  await region.waitFor()
+  await page.waitForFunction(() => document.querySelectorAll('.vscroll [data-testid^=ste-config-]').length > 0, undefined, { timeout: 20_000 })
+  const box = (await region.boundingBox())!
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  // A string, not a function: the bundler's name helpers do not exist in the page.
+  await page.evaluate(`(() => {
+    window.__frames = []
+    window.__run = true
+    let prev = -1
+    const tick = (t) => {
+      if (prev >= 0) window.__frames.push(t - prev)
+      prev = t
+      if (window.__run) requestAnimationFrame(tick)
+    }
+    requestAnimationFrame(tick)
+  })()`)
+  for (let k = 0; k < 80; k++) {
+    await page.mouse.wheel(0, 900)
+    await page.waitForTimeout(16)
+  }
+  const frames = await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __run: boolean }
+    w.__run = false
+    return w.__frames
+  })
+  const scrolled = await region.evaluate((el) => el.scrollTop)
+  return { frames, scrolled }
+}
+
+/** Text the page shows about a failure (notices, alerts), for a row's note. */
+async function pageTrouble(page: Page): Promise<string> {
+  const t = await page.evaluate(`[...document.querySelectorAll('[role=alert], [role=status], .notice, .error')].map((e) => e.textContent.trim()).filter(Boolean).join(' / ')`)
+  return typeof t === 'string' && t ? t.slice(0, 300) : 'nothing shown'
+}
+
+/**
+ * Open a scenario from its share link at cursor `at`, time debugger
+ * key presses, and for the heavy one also scroll its stream table.
+ */
+async function stepping(browser: Browser, id: string, scenario: unknown, at: number, heavy: boolean): Promise<Row[]> {
+  const rows: Row[] = []
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = await ctx.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  try {
+    const t0 = performance.now()
+    await page.goto(BASE + encodeShareUrl(scenario, at))
+    try {
+      await page.waitForFunction((c) => {
+        const el = document.querySelector('[data-testid=cursor]')
+        return el !== null && el.textContent.trim().startsWith(`${c} /`) && document.getElementById(`j-${c}`) !== null
+      }, at, { timeout: 45_000 })
+    } catch {
+      const why = `could not open ${id} within 45 s: ${errors[0] ?? (await pageTrouble(page))}`
+      rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, why))
+      if (heavy) rows.push(budget('ui_scroll stream table p95 frame', NaN, 'ms', 1000 / 60, why))
+      return rows
+    }
+    const openMs = performance.now() - t0
+    const records = (await cursorText(page)).split('/')[1].trim()
+    if (heavy) rows.push(row({ name: `ui: open ${id} link`, value: openMs, unit: 'ms', note: `run in the worker to ${records} records, then the view at cursor ${at}` }))
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    const keys = [...Array<string>(30).fill('F11'), ...Array<string>(15).fill('Alt+F11'), ...Array<string>(10).fill('F10'), ...Array<string>(10).fill('Alt+F10')]
+    for (const k of ['F11', 'Alt+F11', 'F11', 'Alt+F11']) await timedKey(page, k)
+    const samples: number[] = []
+    let still = 0
+    for (const k of keys) {
+      const before = await cursorText(page)
+      const s = await timedKey(page, k)
+      if (!s.changed || (await cursorText(page)) === before) still++
+      else samples.push(s.ms)
+    }
+    const note = `${samples.length} presses of F11, Alt+F11, F10, Alt+F10 from cursor ${at} of ${records}; median ${median(samples).toFixed(1)} ms${still ? `; ${still} did not move` : ''}`
+    if (samples.length < keys.length / 2) rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, `only ${samples.length} of ${keys.length} presses moved the cursor`))
+    else rows.push(budget(`ui_step p95 ${id}`, quantile(samples, 0.95), 'ms', FRAME_MS, note))
+    if (heavy) {
+      const sc = await scrollFrames(page)
+      rows.push(budget('ui_scroll stream table p95 frame', quantile(sc.frames, 0.95), 'ms', 1000 / 60, `${sc.frames.length} frames while the wheel scrolled ${(sc.scrolled / 54).toFixed(0)} of 65536 rows; median ${median(sc.frames).toFixed(1)} ms`))
+    }
+  } finally {
+    await ctx.close()
+  }
+  return rows
+}
+
+/** Every browser row; throws only when the browser cannot be started at all. */
+export async function benchUi(): Promise<Row[]> {
+  const rows: Row[] = []
+  const js = initialJs()
+  rows.push(budget('load initial JS (gzip)', js.gzip, 'bytes', INITIAL_JS_LIMIT, `${js.files.join(', ')}: ${(js.raw / 1024).toFixed(0)} KiB raw`))
+  const wk = workerJs()
+  if (wk) rows.push(row({ name: 'load engine worker JS (gzip)', value: wk.gzip, unit: 'bytes', note: `fetched when the worker starts; ${(wk.raw / 1024).toFixed(0)} KiB raw` }))
+  if (!existsSync(CHROMIUM)) {
+    console.log(`(no Chromium at ${CHROMIUM}: set CHROMIUM_PATH; browser figures skipped)`)
+    return rows
+  }
+  const server = await preview()
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
+  try {
+    const loads = await coldLoads(browser, 5)
+    rows.push(budget('load cold, default scenario', median(loads), 'ms', 1000, `navigation start to journal rows + cursor; median of 5 fresh contexts (${loads.map((x) => x.toFixed(0)).join(', ')})`))
+
+    rows.push(...(await stepping(browser, `${BUILTINS[0][0]} (default)`, BUILTINS[0][1], 40, false)))
+    rows.push(...(await stepping(browser, 'pkvm-8g-65536-sids', heavyScenario('pkvm-8g-65536-sids'), 100_000, true)))
+  } finally {
+    await browser.close()
+    server.kill()
+  }
+  return rows
+}
