@@ -18,12 +18,12 @@ import { PhysMem } from '../mem/physmem'
 import { PageTableBuilder } from '../pgtable/builder'
 import { vtcrSl0 } from '../pgtable/geometry'
 import { Smmu } from '../smmu/smmu'
+import { DEFAULT_PARAMS, RAM_BASE, RAM_SIZE } from '../smmu/testkit'
 import type { DmaOutcome } from '../smmu/translate'
 import { EBUSY, EINVAL, ENOMEM, EPERM, type HostSharing, type IdentityS2, type IdentityS2Fields, type PagePool } from './deps'
 import { PAGE1, PkvmSmmu, type PkvmOptions } from './pkvm'
 
-export const RAM_BASE = 0x4000_0000
-export const RAM_SIZE = 0x4000_0000
+export { RAM_BASE, RAM_SIZE }
 /** Host structures. */
 export const HOST_STRTAB = 0x4000_0000
 export const HOST_CMDQ = 0x4080_0000
@@ -35,20 +35,8 @@ export const HYP_SIZE = 0x0100_0000
 const PAGE = 0x1000
 const BLOCK_2M = 21
 
-export const PARAMS: SmmuParams = {
-  stages: 'nested',
-  oas: 44,
-  granules: ['4K', '16K', '64K'],
-  sidBits: 8,
-  ssidBits: 0,
-  strtab: 'linear',
-  ril: true,
-  ats: false,
-  msi: true,
-  cmdqLog2: 8,
-  evtqLog2: 8,
-  iidr: { product: 'generic', variant: 0, revision: 0 },
-}
+/** The SMMU kit's platform (engine/smmu/testkit.ts) with MSI, so the CMD_SYNC rewrite can be seen. */
+export const PARAMS: SmmuParams = { ...DEFAULT_PARAMS, msi: true }
 
 /** Bump allocator over the hypervisor region (kvm_iommu_donate_pages). */
 export class PoolDouble implements PagePool {
