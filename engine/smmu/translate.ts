@@ -53,8 +53,10 @@ export function run(s: Smmu, req: DmaRequest, hi: number, lo: number): DmaOutcom
     if (REG.GBPA.layout.get([s.reg('GBPA')], 'ABORT') === 1) return { result: 'abort', reason: 'CR0.SMMUEN=0 and GBPA.ABORT=1' }
     return { result: 'ok', pa: hi * TWO32 + lo, reason: 'CR0.SMMUEN=0: bypass by GBPA' }
   }
-  const cfg = config(s, req)
-  if ('ok' in cfg) return configFault(s, req, cfg)
+  const got = config(s, req)
+  // A ConfigError carries `ok: false`; a TransConfig has no `ok` (a property read, not `in`, on the hot path).
+  if ((got as Partial<ConfigError>).ok === false) return configFault(s, req, got as ConfigError)
+  const cfg = got as TransConfig
   switch (cfg.kind) {
     case 'abort':
       return { result: 'abort', reason: 'STE.Config=abort: transaction terminated without an event' }
