@@ -3,6 +3,7 @@ import { regByName, REG } from './arch/registers'
 import { hex64 } from './arch/u64'
 import { queueIndex, queueIsFull, queueIncrement } from './arch/queue'
 import { Journal } from './journal/journal'
+import { rewind } from './journal/rewind'
 import { MmioBus } from './mem/bus'
 import { PhysMem } from './mem/physmem'
 import type { CommandSpec, Scenario, Step } from './scenario/format'
@@ -10,7 +11,7 @@ import { Smmu } from './smmu/smmu'
 import type { DmaOutcome } from './smmu/translate'
 import { HostDriver, HostError } from './host/driver'
 import { HypPanic } from './hyp/pkvm'
-import { bootPkvm, type PkvmPlatform } from './platform/pkvm'
+import { bootPkvm, restorePkvm, type PkvmPlatform } from './platform/pkvm'
 
 /**
  * A platform built from a scenario: physical memory, the SMMU behind its
@@ -46,7 +47,18 @@ function hostCall(fn: () => void): void {
 /** Offset of page 1 in the SMMU's MMIO window (IHI 0070 6.1). */
 const PAGE1 = 0x10000
 
+/** The runner's own state as a step began: what `resumeAt` puts back. */
+interface StepMark {
+  /** Index of the step's `op` record. */
+  readonly record: number
+  readonly lastDma: DmaOutcome | undefined
+  readonly checkFrom: number
+  readonly expectations: number
+}
+
 export class Machine {
+  /** The scenario whose steps run next (`resumeAt` may swap in an edited one with the same platform). */
+  scenario: Scenario
   readonly j: Journal
   readonly mem: PhysMem
   readonly smmu: Smmu
@@ -59,11 +71,14 @@ export class Machine {
   /** The last DMA's outcome and where `expect` looks for events (records since the previous expect). */
   private lastDma: DmaOutcome | undefined
   private checkFrom = 0
+  /** marks[i]: the runner's state as step i began; its length is the steps started so far. */
+  private readonly marks: StepMark[] = []
 
   constructor(
-    readonly scenario: Scenario,
+    scenario: Scenario,
     opts: { journal?: boolean } = {},
   ) {
+    this.scenario = scenario
     const p = scenario.platform
     this.j = new Journal(opts.journal ?? true)
     this.mem = new PhysMem(p.ram.base, p.ram.size, this.j)
@@ -95,11 +110,20 @@ export class Machine {
     }
   }
 
-  /** Run steps [from, to); stops at the first step that cannot be carried out. */
+  /** Steps started so far: the next `run` begins with this one. */
+  get nextStep(): number {
+    return this.marks.length
+  }
+
+  /**
+   * Run steps [nextStep, to); stops at the first step that cannot be carried
+   * out. After `resumeAt(k)` the run carries on from step k.
+   */
   run(to = this.scenario.steps.length): void {
     const steps = this.scenario.steps
-    for (let i = 0; i < Math.min(to, steps.length) && !this.stopped; i++) {
+    for (let i = this.marks.length; i < Math.min(to, steps.length) && !this.stopped; i++) {
       const step = steps[i]
+      this.marks.push({ record: this.j.length, lastDma: this.lastDma, checkFrom: this.checkFrom, expectations: this.expectations.length })
       try {
         this.j.span('op', 'scenario', { op: step.op, index: i, note: step.note }, () => this.step(step, i))
       } catch (e) {
@@ -108,6 +132,40 @@ export class Machine {
         this.stopped = { step: i, message }
       }
     }
+  }
+
+  /**
+   * Go back to the boundary before step `step` and carry on with `scenario`
+   * (same platform; its steps before `step` the same as the ones that ran):
+   * the journal is cut at that step's `op` record, journaled state is undone
+   * to it, every component rebuilds what it derives from that state, and
+   * the runner takes back its own. The next `run()` starts at `step`, and
+   * the journal it records is the one a fresh run would: deterministic
+   * engine, same state. Returns false, changing nothing, when the journal
+   * cannot be cut there (recording was off, or a later change went to a
+   * record before the cut); the caller then runs from scratch.
+   */
+  resumeAt(step: number, scenario: Scenario = this.scenario): boolean {
+    if (!this.j.enabled || step < 0) return false
+    if (step >= this.marks.length) {
+      // Nothing after the boundary ran (or the run stopped before it, as the
+      // edited scenario's would, at the same step): the state is already there.
+      this.scenario = scenario
+      return true
+    }
+    const mark = this.marks[step]
+    if (!this.j.resumableAt(mark.record)) return false
+    rewind(this.j, this.mem, mark.record)
+    this.smmu.restore()
+    if (this.pkvm) restorePkvm(this.pkvm)
+    this.host.restore()
+    this.marks.length = step
+    this.expectations.length = mark.expectations
+    this.lastDma = mark.lastDma
+    this.checkFrom = mark.checkFrom
+    this.stopped = undefined
+    this.scenario = scenario
+    return true
   }
 
   private step(step: Step, index: number): void {

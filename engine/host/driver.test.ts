@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { REG } from '../arch/registers'
 import { Journal, type JRecord } from '../journal/journal'
+import { rewind } from '../journal/rewind'
 import { MmioBus } from '../mem/bus'
 import { PhysMem } from '../mem/physmem'
 import { DEFAULT_PLATFORM, type Platform } from '../scenario/format'
 import { Smmu } from '../smmu/smmu'
+import { formatJsonl } from '../trace/format'
 import { HostDriver, HostError } from './driver'
 
 function machine(over: Partial<Platform['smmu']> = {}, devices: Platform['devices'] = [{ name: 'nic', sid: 8 }]) {
@@ -178,5 +180,28 @@ describe('attach', () => {
     host.map({ device: 'nic' }, 0x200000, 0x4100_0000, 0x200000, 'rw')
     // tlb_flush_walk(0x200000, 2M, 4K), RIL: 512 pages, TTL 0, Leaf 0, SCALE 9 (cmd1 = addr | TG 1<<10).
     expect(issued(j.records.slice(from))).toEqual(['TLBI_NH_VA 0x0001000000900012 0x0000000000200400', 'SYNC 0x000000000fc02046 0x0000000000000000'])
+  })
+})
+
+describe('restore after a rewind (re-run on edit)', () => {
+  test('boot, attach and map again after rewinding past them record what they recorded the first time', () => {
+    const { j, mem, smmu, host } = machine()
+    const cut = j.length
+    const again = () => {
+      host.boot()
+      host.attach('nic', { type: 's1', name: 'dma', granule: '4K', ias: 48 })
+      host.map({ domain: 'dma' }, 0x10_0000, 0x4800_0000, 0x1000, 'rw')
+      return formatJsonl(j.records, cut)
+    }
+    const first = again()
+    rewind(j, mem, cut)
+    smmu.restore()
+    host.restore()
+    // Before boot: CR0.SMMUEN is 0 again (IHI 0070 6.3.9, reset value), so is the copy beside it;
+    // the domain (its ASID, its page-table writer) is gone.
+    expect(smmu.smmuen).toBe(false)
+    expect(host.booted).toBe(false)
+    expect(host.domain('dma')).toBeUndefined()
+    expect(again()).toBe(first)
   })
 })

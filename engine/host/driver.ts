@@ -85,6 +85,18 @@ export class HostDriver {
     this.strtab = new HostStrtab(j, mem, this.alloc)
   }
 
+  /**
+   * After the journaled state was put back to an earlier point: forget the
+   * page-table writers of domains that did not exist yet (a writer holds
+   * only its domain's configuration and root, both fixed when the domain
+   * was created, so the ones kept are exactly those a run to that point made).
+   */
+  restore(): void {
+    const live = new Set<string>()
+    for (const [id, dom] of this.domains.entries()) if (dom.pgtable) live.add(this.builderKey(id, dom.pgtable))
+    for (const k of [...this.builders.keys()]) if (!live.has(k)) this.builders.delete(k)
+  }
+
   /** The probe result (after boot): the features view the app shows. */
   get probeResult(): ProbeResult {
     const p = this.state.get('probe')

@@ -61,3 +61,16 @@ test('wrprotect, test_clear_young, relax_perms go through the hypercalls', () =>
   expect(s2.find(1)?.prot).toBe(PROT.R | PROT.W)
   expect(s2.relaxPerms(0x5000, PROT.W)).toBe(-ERRNO.EAGAIN)
 })
+
+test('restore: after a rewind the sorted gfn list follows the map', () => {
+  const { j, s2 } = setup()
+  expect(s2.map(0x9000, PS, BASE + 0x3000, PROT.R)).toBe(0)
+  const cut = j.length
+  expect(s2.map(0x2000, PS, BASE + 0x5000, PROT.R)).toBe(0)
+  // Undo the second map on every journaled map (as a rewind does), then rebuild.
+  for (let i = j.length - 1; i >= cut; i--) for (const [id, k, old] of [...(j.records[i].changes ?? [])].reverse()) j.maps[id].poke(k, old)
+  s2.restore()
+  expect(s2.mappings().map((m) => m.gfn)).toEqual([9])
+  expect(s2.find(2)).toBeUndefined()
+  expect(s2.find(9)?.pfn).toBe((BASE + 0x3000) / PS)
+})

@@ -38,6 +38,11 @@ export class GuestStage2 {
     this.store = j.map(`host.pkvm_mappings.${guest}`, 'host')
   }
 
+  /** After the map was restored behind this object's back: rebuild the sorted gfn list from its keys. */
+  restore(): void {
+    this.gfns = [...this.store.keys()].sort((a, b) => a - b)
+  }
+
   /** Mappings in gfn order. */
   mappings(): PkvmMapping[] {
     return this.gfns.map((g) => this.store.get(g)!)

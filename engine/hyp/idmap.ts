@@ -236,14 +236,15 @@ export class IdentityMap {
         ...(truncatedAt !== undefined ? { truncatedAt } : {}),
       }
       if (this.poolRec) this.poolRec.pages = this.tablePages
+      this.poolRec = undefined
       this.j.annotate({ root: this.root, ...result })
       return result
     })
   }
 
   /** @internal Builder access. */
-  allocTable(pages: number, va: number): number {
-    const pa = this.pool.alloc(pages, this.poolRec)
+  allocTable(pages: number, va: number, rec: JRecord | undefined = this.poolRec): number {
+    const pa = this.pool.alloc(pages, rec)
     if (pa === undefined) throw new PoolExhausted(va)
     this.tablePages += pages
     return pa
@@ -342,8 +343,9 @@ export class IdentityMap {
         continue
       }
       if (cls !== 'invalid' || !create) return undefined
-      if (!this.poolRec) this.poolRec = this.j.entry('hyp.pool.alloc', 'hyp', { for: 'idmap' })
-      const next = this.allocTable(1, va)
+      // After boot each table comes with a record of its own, at the time it is taken:
+      // attaching it to the build's record would replay it at boot (time travel, rewind).
+      const next = this.allocTable(1, va, this.j.entry('hyp.pool.alloc', 'hyp', { for: 'idmap', pages: 1 }))
       const zero = new Uint8Array(4096)
       for (let off = 0; off < this.pageSize; off += 4096) this.mem.writeBytes(next + off, zero, 'hyp')
       const desc = (BigInt((this.tTable.hi | (Math.floor(next / TWO32) & this.tTable.mask.hi)) >>> 0) << 32n) | BigInt((this.tTable.lo | ((next >>> 0) & this.tTable.mask.lo)) >>> 0)

@@ -53,3 +53,20 @@ test('the SMMU half’s allocator: zeroed blocks, -ENOMEM when dry', () => {
   expect(a.alloc(8192, 8192)).toBe(0x4000_2000)
   expect(a.alloc(4096, 4096)).toBe(-12)
 })
+
+test('restore: after a rewind the freed-page cache follows the map, so the next allocation is the one a fresh run makes', () => {
+  const j = new Journal()
+  const pool = new HypPool({ journal: j, base: 0x8000_0000, pages: 16, pageShift: 12 })
+  expect(pool.alloc(1)).toBe(0x8000_0000) // page 0; next = 1
+  const cut = j.length
+  // A 4-page run must be 4-page aligned: pages 1..3 are skipped (freed), the run is 4..7.
+  expect(pool.alloc(4)).toBe(0x8000_4000)
+  expect(pool.alloc(1)).toBe(0x8000_1000) // lowest freed page first
+  // Undo the last two allocations (as a rewind does: old values back, no records).
+  for (let i = j.length - 1; i >= cut; i--) for (const [, k, old] of [...(j.records[i].changes ?? [])].reverse()) j.maps[0].poke(k, old)
+  pool.restore()
+  // Back to "page 0 used, nothing freed": a fresh run's next single page is page 1.
+  expect(pool.used).toBe(1)
+  expect(pool.alloc(1)).toBe(0x8000_1000)
+  expect(pool.alloc(1)).toBe(0x8000_2000)
+})

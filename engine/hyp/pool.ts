@@ -81,6 +81,11 @@ export class HypPool {
     this.state = opts.journal.map(opts.name ?? 'hyp.iommu_pool', 'hyp')
   }
 
+  /** After the map was restored behind this object's back: rebuild the freed-page cache from its keys. */
+  restore(): void {
+    this.freed = [...this.state.keys()].filter((k): k is number => typeof k === 'number').sort((a, b) => a - b)
+  }
+
   private get next(): number {
     return (this.state.get(NEXT) as number | undefined) ?? 0
   }

@@ -168,6 +168,13 @@ export class Checkpoints {
     /** open[L - 1]: frames touched so far by the open block of level L, by frame number. */
     const open = Array.from({ length: levels }, () => new Map<number, OpenFrame>())
     const keys: KeyAcc = new Map()
+    /**
+     * reusable[L - 1]: blocks of level L wholly inside the shared prefix, taken
+     * from the earlier build as they are (their open frames need no tracking).
+     */
+    const reusable = cp.levels.map((_, k) => (reuse ? Math.min(Math.floor(reuse.upTo / cp.blockSize(k + 1)), reuse.from.levels[k]?.length ?? 0) : 0))
+    /** Index of the record being applied: which block of each level is open. */
+    let i = 0
 
     /** Before bytes [pa, pa + len) change: note the range in every open block from level `from` up. */
     const touch = (pa: number, len: number, from: number): void => {
@@ -178,6 +185,7 @@ export class Checkpoints {
         const fEnd = Math.min((fn + 1) * FRAME_SIZE, end)
         let image: OpenFrame | undefined
         for (let L = from; L <= levels; L++) {
+          if (Math.floor(i / cp.blockSize(L)) < reusable[L - 1]) continue
           const o = open[L - 1].get(fn)
           if (o) {
             o.lo = Math.min(o.lo, a)
@@ -196,6 +204,12 @@ export class Checkpoints {
 
     /** Close the block of level L that ends at record `at`: keep only the bytes that changed. */
     const close = (L: number): void => {
+      const level = cp.levels[L - 1]
+      if (level.length < reusable[L - 1]) {
+        level.push(reuse!.from.levels[L - 1][level.length])
+        if (L === 1) keys.clear()
+        return
+      }
       const frames: FrameDelta[] = []
       for (const o of open[L - 1].values()) {
         const old = o.image.slice(o.lo - o.base, o.hi - o.base)
@@ -203,7 +217,6 @@ export class Checkpoints {
         if (old.some((x, k) => x !== value[k])) frames.push({ pa: o.lo, old, value })
       }
       open[L - 1].clear()
-      const level = cp.levels[L - 1]
       const ks = L === 1 ? keyDeltas(keys) : composeKeys(cp.levels[L - 2].slice(level.length * fanout, (level.length + 1) * fanout))
       if (L === 1) keys.clear()
       level.push({ keys: ks, frames })
@@ -216,19 +229,26 @@ export class Checkpoints {
       }
     }
 
-    let i = 0
     const prev = reuse?.from.levels[0]
     if (reuse && prev && levels > 0) {
       // Level-1 blocks wholly inside the shared prefix are the same: take them; the open
-      // blocks of higher levels still learn what they touched.
-      const shared = Math.min(Math.floor(reuse.upTo / block), prev.length, Math.floor(n / block))
-      for (let b = 0; b < shared; b++) {
-        const blk = prev[b]
-        for (const f of blk.frames) touch(f.pa, f.value.length, 2)
+      // blocks of higher levels that are not taken whole still learn what they touched.
+      // The replica state crosses the largest reusable block at each point (its net effect), so a
+      // long shared prefix costs a few applications, not one per level-1 block.
+      const shared = Math.min(reusable[0], Math.floor(n / block))
+      const end = shared * block
+      while (i < end) {
+        let L = 1
+        while (L < levels && i % cp.blockSize(L + 1) === 0 && i / cp.blockSize(L + 1) < reusable[L] && i + cp.blockSize(L + 1) <= end) L++
+        const size = cp.blockSize(L)
+        const blk = reuse.from.levels[L - 1][i / size]
+        for (const f of blk.frames) touch(f.pa, f.value.length, L + 1)
         applyBlock(state, blk, true)
-        cp.levels[0].push(blk)
-        i += block
-        closeEnded(i, 2)
+        for (const stop = i + size; i < stop; ) {
+          cp.levels[0].push(prev[i / block])
+          i += block
+          closeEnded(i, 2)
+        }
       }
     }
 

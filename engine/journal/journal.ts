@@ -46,6 +46,12 @@ export class Journal {
   readonly maps: JMap<string | number, unknown>[] = []
   /** Record receiving changes made outside any explicit entry. */
   private open: JRecord[] = []
+  /**
+   * Changes attached to a record that was neither the newest nor an open
+   * span: [index of that record, journal length when it happened]. Rare;
+   * `resumableAt` needs them, because such a change rewrites the past.
+   */
+  private readonly late: [at: number, when: number][] = []
 
   constructor(enabled = true) {
     this.enabled = enabled
@@ -101,14 +107,52 @@ export class Journal {
   /** Attach a change to the record given, or to a fresh `state` record. */
   change(c: Change, actor: Actor, rec?: JRecord): void {
     if (!this.enabled) return
+    if (rec) this.noteTarget(rec)
     const target = rec ?? this.entry('state', actor, { map: this.mapNames[c[0]], key: c[1] })!
     ;(target.changes ??= []).push(c)
   }
 
   memChange(m: MemChange, actor: Actor, rec?: JRecord): void {
     if (!this.enabled) return
+    if (rec) this.noteTarget(rec)
     const target = rec ?? this.entry('mem.write', actor, { pa: m.pa, size: m.value.length })!
     ;(target.mem ??= []).push(m)
+  }
+
+  /** Note a change given to a record older than the newest one that is not an open span. */
+  private noteTarget(rec: JRecord): void {
+    const n = this.records.length
+    if (rec === this.records[n - 1] || this.open.includes(rec)) return
+    // One record often takes many (a bulk build's allocation record): one entry each, widened.
+    const last = this.late[this.late.length - 1] as [at: number, when: number] | undefined
+    if (last && this.records[last[0]] === rec) {
+      last[1] = n
+      return
+    }
+    const at = this.records.lastIndexOf(rec)
+    if (at >= 0) this.late.push([at, n])
+  }
+
+  /**
+   * Whether the journal can be cut back to `length` records and recorded on
+   * from there, as if records [length, ...) had never been made: no span is
+   * open across the cut (depth 0 at it: `length` is a record of depth 0, or
+   * the end), and no change made after the cut was given to a record before it.
+   */
+  resumableAt(length: number): boolean {
+    if (length < 0 || length > this.records.length || this.open.length > 0) return false
+    if (length < this.records.length && this.records[length].depth !== 0) return false
+    return this.late.every(([at, when]) => at >= length || when <= length)
+  }
+
+  /**
+   * Cut the journal back to its first `length` records (see `resumableAt`).
+   * State is not touched: the caller restores maps and memory to match.
+   */
+  truncate(length: number): void {
+    if (!this.resumableAt(length)) throw new RangeError(`the journal cannot be cut back to ${length} records`)
+    this.records.length = length
+    for (let k = this.late.length - 1; k >= 0; k--) if (this.late[k][1] > length) this.late.splice(k, 1)
   }
 }
 
@@ -186,6 +230,18 @@ export class JMap<K extends string | number, V> {
   poke(k: K, v: V | undefined): void {
     if (v === undefined) this.m.delete(k)
     else this.m.set(k, v)
+  }
+
+  /**
+   * Replay only: put the keys in `order` first, in that order (a rewind
+   * re-inserts deleted keys at the end of the Map, where a run that never
+   * deleted them would not have them; iteration order is part of the state).
+   */
+  reorder(order: readonly K[]): void {
+    const old = new Map(this.m)
+    this.m.clear()
+    for (const k of order) if (old.has(k)) this.m.set(k, old.get(k)!)
+    for (const [k, v] of old) if (!this.m.has(k)) this.m.set(k, v)
   }
 
   snapshot(): Map<K, V> {

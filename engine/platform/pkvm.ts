@@ -99,3 +99,14 @@ export function bootPkvm(j: Journal, mem: PhysMem, bus: MmioBus, hw: Smmu, p: Pl
   const hostBase = p.ram.base + Math.floor(p.ram.size / 2 / pageSize) * pageSize
   return { own, hc, pool, idmap, build, smmu, guests, hostRegion: { base: hostBase, size: carveBase - hostBase } }
 }
+
+/**
+ * After the journaled state was put back to an earlier operation boundary:
+ * the hypervisor's parts rebuild what they derive from their maps. What
+ * boot fixed (configuration, the identity map's root and flags, listeners)
+ * is the same at every boundary, since boot precedes the first operation.
+ */
+export function restorePkvm(k: PkvmPlatform): void {
+  k.pool.restore()
+  for (const g of k.guests.values()) g.restore()
+}

@@ -98,4 +98,16 @@ describe('configuration cache', () => {
     }
     expect(marks.map((m) => m.keys.length)).toEqual([0, 2, 2, 1, 0])
   })
+
+  test('restore forgets the last-hit memo: a lookup after the map was put back sees the map', () => {
+    const { j, cache } = filled([])
+    const c = cfg(3, 0)
+    cache.insert(c)
+    expect(cache.lookup(3, 0)).toBe(c) // remembered as the last hit
+    // A rewind to before the insert takes the entry out of the map without a record.
+    const id = j.mapNames.indexOf('cfgcache')
+    for (const k of [...j.maps[id].keys()]) j.maps[id].poke(k, undefined)
+    cache.restore()
+    expect(cache.lookup(3, 0)).toBeUndefined()
+  })
 })

@@ -69,6 +69,12 @@ export class ConfigCache {
     return [...this.map.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)
   }
 
+  /** After the map was restored behind this object's back: forget the last-hit memo. */
+  restore(): void {
+    this.lastKey = -1
+    this.lastCfg = undefined
+  }
+
   /** The cached configuration for (sid, ssid); counts a hit or a miss. */
   lookup(sid: number, ssid: number): TransConfig | undefined {
     const k = key(sid, ssid)

@@ -67,6 +67,18 @@ export class Smmu implements MmioDevice {
     if (this.cfg.size) this.cfg.invalidateAll()
   }
 
+  /**
+   * After the journaled state was put back behind this object's back (a
+   * rewind): recompute what is derived from it. Called between operations,
+   * so no consumption is under way.
+   */
+  restore(): void {
+    this.smmuen = (this.reg('CR0') & 1n) === 1n
+    this.consuming = false
+    this.tlb.rebuild()
+    this.cfg.restore()
+  }
+
   reg(name: string): bigint {
     return this.regs.get(name) ?? 0n
   }
