@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { useEffect, useMemo } from 'react'
 import { BreakpointPanel } from './panels/BreakpointPanel'
 import { CdPanel } from './panels/CdPanel'
 import { CfgCachePanel, IotlbPanel } from './panels/CachePanels'
@@ -7,7 +7,7 @@ import { HypQueues } from './panels/HypQueues'
 import { Inspector } from './panels/Inspector'
 import { Journal } from './panels/Journal'
 import { MemoryMap } from './panels/MemoryMap'
-import { QueuePanel } from './panels/QueuePanel'
+import { QueuePanel, type EntryDecor } from './panels/QueuePanel'
 import { Registers } from './panels/Registers'
 import { RunPanel } from './panels/RunPanel'
 import { ScenarioEditor } from './panels/ScenarioEditor'
@@ -18,47 +18,38 @@ import { WalkGrid } from './panels/WalkGrid'
 import { useApp } from './store/context'
 import { useSel } from './store/selection-slice'
 
-/** Fetches the SMMU structure views whenever the cursor or the run changes. */
-function useSmmuViews() {
-  const cursor = useApp((s) => s.cursor)
-  const summary = useApp((s) => s.summary)
-  const refresh = useSel((s) => s.refreshSmmu)
-  useEffect(() => {
-    void refresh()
-  }, [cursor, summary, refresh])
-}
-
 /** The CMDQ as the SMMU sees it; under pKVM the host's and the shadow side by side. */
 function CommandQueues() {
   const cmdq = useApp((s) => s.view?.cmdq)
   const hypq = useSel((s) => s.hyp?.cmdq)
   const select = useSel((s) => s.select)
   const selection = useSel((s) => s.selection)
-  if (hypq) return <HypQueues q={hypq} />
   const picked = selection?.kind === 'command' ? selection.index : undefined
-  return (
-    <QueuePanel
-      queue={cmdq}
-      id="cmdq"
-      ring
-      kindLabel="Opcode"
-      decor={{
-        rowClass: (e) => (e.index === picked ? 'selected' : ''),
-        onPick: (e) => void select({ kind: 'command', index: e.index }, { kind: 'command', index: e.index }),
-        pickLabel: (e) => `Inspect CMDQ entry ${e.index}`,
-      }}
-    />
+  // One decoration while the selection stands: the entries are not drawn again on a step that leaves the queue alone.
+  const decor = useMemo<EntryDecor>(
+    () => ({
+      rowClass: (e) => (e.index === picked ? 'selected' : ''),
+      onPick: (e) => void select({ kind: 'command', index: e.index }, { kind: 'command', index: e.index }),
+      pickLabel: (e) => `Inspect CMDQ entry ${e.index}`,
+    }),
+    [picked, select],
   )
+  if (hypq) return <HypQueues q={hypq} />
+  return <QueuePanel queue={cmdq} id="cmdq" ring kindLabel="Opcode" decor={decor} />
+}
+
+/** The EVTQ: a ring like the CMDQ (PROD written by the SMMU, CONS by the host), records decoded. */
+function EventQueue() {
+  const evtq = useApp((s) => s.view?.evtq)
+  return <QueuePanel queue={evtq} id="evtq" ring kindLabel="Event" />
 }
 
 export function App() {
   const loadDefault = useApp((s) => s.loadDefault)
-  const evtq = useApp((s) => s.view?.evtq)
   // StrictMode runs this twice in development; load is reset + run, so that is harmless.
   useEffect(() => {
     void loadDefault()
   }, [loadDefault])
-  useSmmuViews()
   return (
     <div className="app">
       <TopBar />
@@ -73,7 +64,7 @@ export function App() {
               queues: (
                 <div className="stack">
                   <CommandQueues />
-                  <QueuePanel queue={evtq} id="evtq" ring={false} kindLabel="Event" />
+                  <EventQueue />
                 </div>
               ),
               streams: (

@@ -5,9 +5,9 @@
  *   -9, against 250 KB; cold loads (a fresh browser context each, no cache)
  *   from navigation start to the journal showing rows and the cursor, the
  *   default scenario run in the worker, against 1 s;
- * - ui_step: in pkvm-8g-65536-sids (opened from its share link at the middle
- *   of its journal), a debugger key press to the frame that paints its
- *   result, against 16 ms;
+ * - ui_step: in the default scenario, boot-pkvm and pkvm-8g-65536-sids
+ *   (each opened from its share link inside its journal), a debugger key
+ *   press to the frame that paints its result, against 16 ms;
  * - scrolling the 65536-row stream table: frame-to-frame times while the
  *   wheel scrolls it, p95 against 16.7 ms (one frame at 60 Hz).
  *
@@ -18,17 +18,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { BUILTINS } from '../engine/scenario/builtin'
 import { encodeShareUrl } from '../engine/scenario/url'
-import { budget, median, quantile, row, type Row } from './rows'
+import { budget, median, quantile, row, table, type Row } from './rows'
 import { heavyScenario } from './seek'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const DIST = `${ROOT}dist/`
-const PORT = 4319
+// Another build and port can be measured side by side with the shared dist/ (before/after a change).
+const DIST = process.env.SMMUSCOPE_DIST ? `${process.env.SMMUSCOPE_DIST.replace(/\/$/, '')}/` : `${ROOT}dist/`
+const PORT = Number(process.env.SMMUSCOPE_BENCH_PORT ?? 4319)
 const BASE = `http://127.0.0.1:${PORT}/`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FRAME_MS = 16
@@ -60,7 +61,7 @@ function workerJs(): { gzip: number; raw: number } | undefined {
 }
 
 async function preview(): Promise<ChildProcess> {
-  const p = spawn(`${ROOT}node_modules/.bin/vite`, ['preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const p = spawn(`${ROOT}node_modules/.bin/vite`, ['preview', '--outDir', DIST, '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let err = ''
   p.stderr?.on('data', (d: Buffer) => { err += d.toString() })
   for (let k = 0; k < 100; k++) {
@@ -219,6 +220,7 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
       if (!s.changed || (await cursorText(page)) === before) still++
       else samples.push(s.ms)
     }
+    if (process.env.SMMUSCOPE_BENCH_SAMPLES) console.log(id, samples.map((x) => x.toFixed(1)).join(' '))
     const note = `${samples.length} presses of F11, Alt+F11, F10, Alt+F10 from cursor ${at} of ${records}; median ${median(samples).toFixed(1)} ms${still ? `; ${still} did not move` : ''}`
     if (samples.length < keys.length / 2) rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, `only ${samples.length} of ${keys.length} presses moved the cursor`))
     else rows.push(budget(`ui_step p95 ${id}`, quantile(samples, 0.95), 'ms', FRAME_MS, note))
@@ -229,6 +231,34 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
   } finally {
     await ctx.close()
   }
+  return rows
+}
+
+/** Stepping runs: the default scenario, boot-pkvm (the pKVM boot, every panel live) and the 8 GiB / 65536-SID one. */
+const STEP_RUNS: readonly { readonly id: string; readonly label: string; readonly scenario: () => unknown; readonly at: number; readonly heavy: boolean }[] = [
+  { id: 'default', label: `${BUILTINS[0][0]} (default)`, scenario: () => BUILTINS[0][1], at: 40, heavy: false },
+  { id: 'boot-pkvm', label: 'boot-pkvm', scenario: () => BUILTINS.find(([i]) => i === 'boot-pkvm')?.[1], at: 300, heavy: false },
+  { id: 'pkvm-8g-65536-sids', label: 'pkvm-8g-65536-sids', scenario: () => heavyScenario('pkvm-8g-65536-sids'), at: 100_000, heavy: true },
+]
+
+/** The preview server and a headless Chromium for `fn`; both are stopped after. */
+async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
+  const server = await preview()
+  try {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
+    try {
+      return await fn(browser)
+    } finally {
+      await browser.close()
+    }
+  } finally {
+    server.kill()
+  }
+}
+
+async function stepRuns(browser: Browser, ids: readonly string[]): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const r of STEP_RUNS.filter((x) => ids.includes(x.id))) rows.push(...(await stepping(browser, r.label, r.scenario(), r.at, r.heavy)))
   return rows
 }
 
@@ -243,17 +273,29 @@ export async function benchUi(): Promise<Row[]> {
     console.log(`(no Chromium at ${CHROMIUM}: set CHROMIUM_PATH; browser figures skipped)`)
     return rows
   }
-  const server = await preview()
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] })
-  try {
-    const loads = await coldLoads(browser, 5)
-    rows.push(budget('load cold, default scenario', median(loads), 'ms', 1000, `navigation start to journal rows + cursor; median of 5 fresh contexts (${loads.map((x) => x.toFixed(0)).join(', ')})`))
-
-    rows.push(...(await stepping(browser, `${BUILTINS[0][0]} (default)`, BUILTINS[0][1], 40, false)))
-    rows.push(...(await stepping(browser, 'pkvm-8g-65536-sids', heavyScenario('pkvm-8g-65536-sids'), 100_000, true)))
-  } finally {
-    await browser.close()
-    server.kill()
-  }
+  rows.push(
+    ...(await withBrowser(async (browser) => {
+      const loads = await coldLoads(browser, 5)
+      const cold = budget('load cold, default scenario', median(loads), 'ms', 1000, `navigation start to journal rows + cursor; median of 5 fresh contexts (${loads.map((x) => x.toFixed(0)).join(', ')})`)
+      return [cold, ...(await stepRuns(browser, STEP_RUNS.map((r) => r.id)))]
+    })),
+  )
   return rows
 }
+
+/**
+ * Run alone for the stepping figures only, e.g. before and after a change:
+ * `SMMUSCOPE_DIST=/tmp/dist SMMUSCOPE_BENCH_PORT=4391 npx tsx bench/ui.ts default boot-pkvm`
+ * (ids: default, boot-pkvm, pkvm-8g-65536-sids; none: all three).
+ * SMMUSCOPE_BENCH_SAMPLES=1 also prints every press's figure.
+ */
+async function main(): Promise<void> {
+  const ids = process.argv.slice(2)
+  const unknown = ids.filter((id) => !STEP_RUNS.some((r) => r.id === id))
+  if (unknown.length) throw new Error(`unknown stepping run ${unknown.join(', ')}: use ${STEP_RUNS.map((r) => r.id).join(', ')}`)
+  const rows = await withBrowser((b) => stepRuns(b, ids.length ? ids : STEP_RUNS.map((r) => r.id)))
+  console.log(table(rows))
+  for (const r of rows) if (r.note) console.log(`${r.name}: ${r.note}`)
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

@@ -27,6 +27,12 @@ export interface RunSummary {
   readonly records: number
   readonly steps: number
   readonly expectations: readonly ExpectResult[]
+  /**
+   * Re-run on edit: the step the run resumed at, on the previous run's
+   * machine rewound to the boundary before it. Absent when the machine ran
+   * from scratch (another platform, or a journal that could not be cut there).
+   */
+  readonly resumedAt?: number
   /** An operation the engine could not carry out (the run stopped there). */
   readonly stopped?: { readonly step: number; readonly message: string }
   /**
@@ -163,6 +169,70 @@ export interface BuiltinScenario {
   readonly heavy?: boolean
 }
 
+/**
+ * How a combined call moves the cursor before it computes the view there:
+ * a debugger step, a jump to a record, or a continue to the next breakpoint.
+ */
+export type CursorMove =
+  | { readonly kind: 'step'; readonly step: StepKind; readonly direction: StepDirection; readonly granularity?: Granularity }
+  | { readonly kind: 'seek'; readonly to: number }
+  | { readonly kind: 'runTo'; readonly breakpoints: readonly FindQuery[]; readonly direction: FindDirection }
+
+/** A view request for the combined call: the journal window can follow the cursor. */
+export interface MoveViewRequest extends ViewRequest {
+  /**
+   * With `journal`: the journal panel shows rows [top, top + visible) whole
+   * and spans `span` rows (≥ visible: the last may be cut); its window is
+   * `margin` rows more on each side. A cursor whose row would leave the
+   * rows on screen (or come within two rows of their edge) moves the window
+   * by as few rows as keep it there, or, after a jump of more than a
+   * screen, centres it (rows [0, records] exist: the last, "end of run", is
+   * at most the last whole row); the answer says where.
+   */
+  readonly follow?: JournalFollow
+  /** Keep only these fields of each journal row (what the panel reads; the JSONL export has them all). */
+  readonly journalFields?: readonly string[]
+}
+
+export interface JournalFollow {
+  readonly top: number
+  readonly visible: number
+  readonly span: number
+  readonly margin: number
+}
+
+/** The journal window a combined call answered: rows [from, to), the first one on screen `top`. */
+export interface JournalWindow {
+  readonly from: number
+  readonly to: number
+  readonly top: number
+}
+
+/** What a combined call answers: where the cursor went and the view there, in one round trip. */
+export interface MoveResult {
+  readonly cursor: number
+  /** The breakpoint (index) a runTo stopped at; null otherwise. */
+  readonly breakpoint: number | null
+  /** The journal window the rows in `view.journal` fill (absent when the request had none). */
+  readonly journal?: JournalWindow
+  readonly view: ViewModel
+}
+
+/**
+ * A piece of the journal as the CLI prints it with `--jsonl` (UTF-8, one
+ * record a line); the piece that reaches the end carries the CLI's summary
+ * line too, so the pieces joined equal the CLI's output.
+ */
+export interface JsonlChunk {
+  /** UTF-8 text (its buffer is transferred, not copied, out of the worker). */
+  readonly bytes: Uint8Array<ArrayBuffer>
+  /** Records [from, next) are in this piece. */
+  readonly from: number
+  /** Where the next piece starts; null after the last. */
+  readonly next: number | null
+  readonly records: number
+}
+
 /** The engine's API: the worker exposes exactly this, the CLI and tests call it directly. */
 export interface EngineApi {
   load(scenario: unknown): LoadResult
@@ -173,6 +243,10 @@ export interface EngineApi {
   /** Continue to the next record (or, backwards, the previous one) matching any breakpoint. */
   runTo(breakpoints: readonly FindQuery[], from: number, direction: FindDirection): RunToResult
   meta(): Meta
+  /** Move the cursor and compute the view at the new cursor: one round trip per debugger step. */
+  stepView(cursor: number, move: CursorMove, request: MoveViewRequest): MoveResult
+  /** The journal as JSONL, from record `from`, in pieces of at most `maxRecords` records (and a few MiB). */
+  exportJsonl(from: number, maxRecords?: number): JsonlChunk
 }
 
 /** What the worker exposes: the engine API plus the built-in scenarios. */

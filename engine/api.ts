@@ -1,11 +1,19 @@
 import type {
   BuiltinScenario,
+  CursorMove,
   EngineApi,
   FindDirection,
   FindQuery,
   Granularity,
+  JournalFollow,
+  JournalRow,
+  JournalWindow,
+  JsonlChunk,
   LoadResult,
   Meta,
+  MoveResult,
+  MoveViewRequest,
+  RunSummary,
   RunToResult,
   SpanMeta,
   StepDirection,
@@ -23,7 +31,7 @@ import { ReplayState } from './journal/replay'
 import { Machine } from './machine'
 import type { Scenario } from './scenario/format'
 import { validateScenario, type ValidateHooks } from './scenario/validate'
-import { traceText } from './trace/format'
+import { summaryRecord, toTraceRecord, traceText } from './trace/format'
 import { journalRows } from './views/journal'
 import { queueView } from './views/queues'
 import { registerRows } from './views/registers'
@@ -89,21 +97,20 @@ interface Loaded {
 }
 
 /**
- * How much of `prev`'s journal a run of `next` shares: with the same
- * platform and the same first k steps, the deterministic engine writes the
- * same records up to the op record of step k.
+ * The first step where `next` differs from `prev`'s scenario, or undefined
+ * when the platforms differ (then nothing of the previous run carries over).
  */
-function sharedRecords(prev: Loaded, next: Scenario): number {
-  const a = prev.scenario
-  if (!sameData(a.platform, next.platform)) return 0
+function firstChangedStep(prev: Scenario, next: Scenario): number | undefined {
+  if (!sameData(prev.platform, next.platform)) return undefined
   let k = 0
-  while (k < a.steps.length && k < next.steps.length && sameData(a.steps[k], next.steps[k])) k++
-  if (k === 0) return 0
-  const recs = prev.machine.j.records
-  // The op record of step k starts the first difference; without one (prev ended or stopped sooner) all of prev is shared.
-  for (let i = 0; i < recs.length; i++) if (recs[i].depth === 0 && recs[i].kind === 'op' && recs[i].index === k) return i
-  return recs.length
+  while (k < prev.steps.length && k < next.steps.length && sameData(prev.steps[k], next.steps[k])) k++
+  return k
 }
+
+/** A load's summary (RunSummary carries `resumedAt`). */
+export type ResumeSummary = RunSummary
+
+export type ResumeLoadResult = { readonly ok: true; readonly summary: ResumeSummary } | Extract<LoadResult, { ok: false }>
 
 // Arguments cross the worker boundary from code we do not control: each is
 // checked, and a bad one gets a message naming the call and the argument.
@@ -134,26 +141,68 @@ function oneOfArg<const T extends readonly string[]>(call: string, what: string,
   return v
 }
 
+const MOVES = ['step', 'seek', 'runTo'] as const
+
+/**
+ * The journal window after a move to `cursor` (MoveViewRequest.follow), as
+ * a debugger's source view scrolls: kept while the cursor's row is on
+ * screen with two rows of context, moved by as few rows as bring it back,
+ * and, after a jump further than a screen, centred on it. The panel scrolls
+ * to `top` and then asks for exactly this window.
+ */
+function followWindow(w: { readonly from: number; readonly to: number }, cursor: number, records: number, f: JournalFollow): JournalWindow {
+  const int = (v: unknown, min: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.trunc(v)) : min)
+  const visible = int(f.visible, 1)
+  const span = Math.max(visible, int(f.span, 1))
+  const margin = int(f.margin, 0)
+  const top0 = int(f.top, 0)
+  const context = Math.min(2, Math.floor((visible - 1) / 2))
+  // Row `records` is the "end of run" row: the window stops once it is the last whole row.
+  const clamp = (t: number) => Math.max(0, Math.min(t, records + 1 - visible))
+  let top = cursor < top0 + context ? cursor - context : cursor >= top0 + visible - context ? cursor - visible + 1 + context : top0
+  top = clamp(top)
+  if (Math.abs(top - top0) >= visible) top = clamp(cursor - Math.floor(visible / 2))
+  if (top === top0) return { from: w.from, to: w.to, top }
+  return { from: Math.max(0, top - margin), to: top + span + margin, top }
+}
+
+/** Records per JSONL piece, and the text length that ends a piece early (records with large byte arrays). */
+const JSONL_RECORDS = 8192
+const JSONL_CHARS = 8 << 20
+
+/** Journal rows kept with only the fields a panel asked for, at most this many (a row is a few hundred bytes). */
+const SLIM_ROWS = 32_768
+/** The fields of a mem.write record that carry its bytes. */
+const PAGE_WRITE_FIELDS = new Set(['value', 'old', 'size', 'writes'])
+
 class Engine implements EngineApi {
   private loaded: Loaded | undefined
+  /** Rows of `run` trimmed to the fields `keys` names: a record's row never changes within a run, and some cost milliseconds (4 KiB page writes in hex). */
+  private slim: { run: Loaded | undefined; keys: string; rows: Map<number, JournalRow> } = { run: undefined, keys: '', rows: new Map() }
 
-  load(json: unknown): LoadResult {
+  load(json: unknown): ResumeLoadResult {
     const v = validateScenario(json, SCENARIO_HOOKS)
     if (!v.ok) return { ok: false, errors: v.errors }
     const prev = this.loaded
     let reused = 0
+    let resumedAt: number | undefined
     if (prev && sameData(prev.scenario, v.scenario)) {
       // Load = reset + run, and the engine is deterministic: the same scenario (StrictMode's second
       // call, a share link of what is already shown) gives the same run, so keep it whole.
       reused = prev.machine.j.length
     } else {
-      const m = new Machine(v.scenario)
+      const k = prev ? firstChangedStep(prev.scenario, v.scenario) : undefined
+      let m: Machine | undefined
+      // Same platform: rewind the previous machine to the boundary before the first changed step
+      // and run on from there (the time before step 0, boot included, is never run again).
+      if (prev && k !== undefined && this.resume(prev.machine, k, v.scenario)) {
+        m = prev.machine
+        reused = m.j.length
+        resumedAt = k
+      } else m = new Machine(v.scenario)
       m.run()
       const ram = v.scenario.platform.ram
-      const shared = prev ? sharedRecords(prev, v.scenario) : 0
-      // The machine cannot resume from a step (Machine.run always starts at step 0), so it runs
-      // again; what the shared prefix saves is rebuilding its checkpoints.
-      const checkpoints = Checkpoints.build(m.j.records, m.j.maps.length, ram, { reuse: prev && shared ? { from: prev.checkpoints, upTo: shared } : undefined })
+      const checkpoints = Checkpoints.build(m.j.records, m.j.maps.length, ram, { reuse: prev && reused ? { from: prev.checkpoints, upTo: reused } : undefined })
       this.loaded = {
         scenario: v.scenario,
         machine: m,
@@ -170,10 +219,25 @@ class Engine implements EngineApi {
         notes: v.scenario.notes,
         records: m.j.length,
         steps: v.scenario.steps.length,
-        expectations: m.expectations,
+        expectations: [...m.expectations],
         stopped: m.stopped,
         reused,
+        ...(resumedAt !== undefined ? { resumedAt } : {}),
       },
+    }
+  }
+
+  /**
+   * Rewind `m` to the boundary before step `k` of `next` (see Machine.resumeAt). The previous
+   * run's views read the journal being cut, so they go first; a machine that fails half-way
+   * is dropped, and the caller runs from scratch.
+   */
+  private resume(m: Machine, k: number, next: Scenario): boolean {
+    this.loaded = undefined
+    try {
+      return m.resumeAt(k, next)
+    } catch {
+      return false
     }
   }
 
@@ -253,6 +317,96 @@ class Engine implements EngineApi {
     return { records: m.j.length, spans }
   }
 
+  stepView(cursor: number, move: CursorMove, request: MoveViewRequest): MoveResult {
+    const { m } = this.need()
+    const from = cursorArg('stepView', cursor)
+    move = objectArg('stepView', 'move', move)
+    const { follow, ...req } = objectArg('stepView', 'request', request)
+    let to: number
+    let breakpoint: number | null = null
+    switch (oneOfArg('stepView', 'move.kind', move.kind, MOVES)) {
+      case 'step': {
+        const mv = move as Extract<CursorMove, { kind: 'step' }>
+        to = this.step(from, mv.step, mv.direction, mv.granularity)
+        break
+      }
+      case 'seek':
+        to = cursorArg('stepView', (move as Extract<CursorMove, { kind: 'seek' }>).to)
+        break
+      case 'runTo': {
+        const mv = move as Extract<CursorMove, { kind: 'runTo' }>
+        const r = this.runTo(mv.breakpoints, from, mv.direction)
+        to = r.cursor
+        breakpoint = r.breakpoint
+        break
+      }
+    }
+    to = Math.min(to, m.j.length)
+    let journal: JournalWindow | undefined
+    if (req.journal) {
+      const w = objectArg('stepView', 'journal window', req.journal)
+      journal = follow ? followWindow(w, to, m.j.length, objectArg('stepView', 'follow', follow)) : { from: w.from, to: w.to, top: w.from }
+    }
+    const fields = req.journalFields
+    if (fields === undefined || !journal) {
+      const view = this.view(to, journal ? { ...req, journal: { from: journal.from, to: journal.to } } : req)
+      return { cursor: view.cursor, breakpoint, journal, view }
+    }
+    if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
+    const view = this.view(to, { ...req, journal: undefined })
+    return { cursor: view.cursor, breakpoint, journal, view: { ...view, journal: this.slimRows(journal.from, journal.to, fields) } }
+  }
+
+  /** Journal rows [from, to) (at most 2000, as view() gives) with only the named fields. */
+  private slimRows(from: number, to: number, fields: readonly string[]): JournalRow[] {
+    const loaded = this.loaded!
+    const records = loaded.machine.j.records
+    const keys = fields.join('\0')
+    if (this.slim.run !== loaded || this.slim.keys !== keys || this.slim.rows.size > SLIM_ROWS) this.slim = { run: loaded, keys, rows: new Map() }
+    const cache = this.slim.rows
+    const a = Math.max(0, Math.trunc(from))
+    const b = Math.min(records.length, Math.trunc(to), a + 2000)
+    const out: JournalRow[] = []
+    for (let i = a; i < b; i++) {
+      let row = cache.get(i)
+      if (row === undefined) {
+        // A page write's value and old bytes (hex of up to 64 KiB each) cost milliseconds to format: unless
+        // asked for, the record is formatted with its writes cut to 8 bytes (their addresses stay).
+        const rec = records[i]
+        const cut = rec.mem !== undefined && rec.mem.some((w) => w.value.length > 8) && !fields.some((k) => PAGE_WRITE_FIELDS.has(k))
+        const full = cut ? journalRows([{ ...rec, mem: rec.mem!.map((w) => ({ ...w, value: w.value.subarray(0, 8), old: w.old.subarray(0, 8) })) }], 0, 1)[0] : journalRows(records, i, i + 1)[0]
+        const kept: Record<string, unknown> = {}
+        for (const k of fields) if (k in full.fields) kept[k] = full.fields[k]
+        row = { ...full, i, text: cut ? traceText(rec) : full.text, fields: kept }
+        cache.set(i, row)
+      }
+      out.push(row)
+    }
+    return out
+  }
+
+  exportJsonl(from: number, maxRecords = JSONL_RECORDS): JsonlChunk {
+    const { m } = this.need()
+    const records = m.j.records
+    const start = Math.min(cursorArg('exportJsonl', from), records.length)
+    const limit = typeof maxRecords === 'number' && maxRecords >= 1 ? Math.min(JSONL_RECORDS, Math.trunc(maxRecords)) : JSONL_RECORDS
+    let text = ''
+    let i = start
+    while (i < records.length && i - start < limit && text.length < JSONL_CHARS) {
+      text += JSON.stringify(toTraceRecord(records[i], i)) + '\n'
+      i++
+    }
+    const last = i >= records.length
+    if (last) text += JSON.stringify(this.traceSummary()) + '\n'
+    return { bytes: new TextEncoder().encode(text), from: start, next: last ? null : i, records: i - start }
+  }
+
+  /** The line the CLI prints after the records with --jsonl, field for field. */
+  private traceSummary(): Record<string, unknown> {
+    const { scenario, machine: m } = this.loaded!
+    return summaryRecord({ title: scenario.title, records: m.j.length, steps: scenario.steps.length, expectations: m.expectations, stopped: m.stopped })
+  }
+
   /** The loaded machine (CLI and tests). */
   get current(): Machine | undefined {
     return this.loaded?.machine
@@ -264,6 +418,10 @@ class Engine implements EngineApi {
   }
 }
 
-export function createEngine(): EngineApi & { readonly current: Machine | undefined; readonly checkpoints: Checkpoints | undefined } {
+export function createEngine(): Omit<EngineApi, 'load'> & {
+  load(json: unknown): ResumeLoadResult
+  readonly current: Machine | undefined
+  readonly checkpoints: Checkpoints | undefined
+} {
   return new Engine()
 }

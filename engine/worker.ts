@@ -1,7 +1,7 @@
 // The worker shell: the engine knows nothing of workers (STYLE.md habit 10).
 // It adds only the built-in scenarios, so the app need not import scenario
 // JSON itself.
-import { expose } from 'comlink'
+import { expose, transfer } from 'comlink'
 import type { EngineApi, WorkerApi } from './api-types'
 import { builtins, createEngine, defaultScenario } from './api'
 
@@ -14,6 +14,12 @@ const api = {
   step: (...args: Parameters<EngineApi['step']>) => engine.step(...args),
   runTo: (...args: Parameters<EngineApi['runTo']>) => engine.runTo(...args),
   meta: () => engine.meta(),
+  stepView: (...args: Parameters<EngineApi['stepView']>) => engine.stepView(...args),
+  // The JSONL bytes move to the page instead of being copied (a boot journal's piece is megabytes).
+  exportJsonl: (...args: Parameters<EngineApi['exportJsonl']>) => {
+    const chunk = engine.exportJsonl(...args)
+    return transfer(chunk, [chunk.bytes.buffer])
+  },
   defaultScenario: (): unknown => defaultScenario(),
   builtins: () => builtins(),
 } satisfies WorkerApi

@@ -168,6 +168,9 @@ export class Supervisor {
       step: (cursor, kind, direction, granularity) => this.call(d, (r) => r.step(finite(cursor), kind, direction, granularity)),
       runTo: (breakpoints, from, direction) => this.call(d, (r) => r.runTo(breakpoints, finite(from), direction)),
       meta: () => this.call(d, (r) => r.meta()),
+      stepView: (cursor, move, request) => this.call(d, (r) => r.stepView(finite(cursor), move, request)),
+      // One piece of at most 8192 records (a few MiB, ~0.1 s for the 8 GiB boot journal): well inside the deadline.
+      exportJsonl: (from, maxRecords) => this.call(d, (r) => r.exportJsonl(finite(from), maxRecords)),
       defaultScenario: () => this.call(d, (r) => r.defaultScenario()),
       builtins: () => this.call(d, (r) => r.builtins()),
       onRestart: (fn) => this.onRestart(fn),

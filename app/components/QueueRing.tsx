@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { memo, useMemo, type Ref } from 'react'
 import type { QueueView } from '../../engine/api-types'
 import { ringGeometry } from './ring-geometry'
 
@@ -6,8 +6,8 @@ const R = 46
 const T = 13
 const BOX = 2 * (R + 26)
 
-/** The queue as a ring of slots with PROD and CONS marked; pending slots filled. */
-export function QueueRing({ queue, active }: { queue: QueueView; active?: number }) {
+/** The queue as a ring of slots with PROD and CONS marked; pending slots filled. `ref` reaches the SVG (export). */
+export const QueueRing = memo(function QueueRing({ queue, active, ref }: { queue: QueueView; active?: number; ref?: Ref<SVGSVGElement> }) {
   const g = useMemo(() => ringGeometry(queue, R, T), [queue])
   const label =
     `${queue.name} ring: ${g.size} slots, ${g.pending} pending, ` +
@@ -18,6 +18,7 @@ export function QueueRing({ queue, active }: { queue: QueueView; active?: number
   const dot = { x: (R - T / 2) * Math.sin(a), y: -(R - T / 2) * Math.cos(a) }
   return (
     <svg
+      ref={ref}
       className="ring"
       role="img"
       aria-label={label}
@@ -48,4 +49,4 @@ export function QueueRing({ queue, active }: { queue: QueueView; active?: number
       </text>
     </svg>
   )
-}
+})

@@ -1,9 +1,27 @@
-import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react'
+import { memo, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react'
 import { useApp } from '../store/context'
 import { useSel } from '../store/selection-slice'
-import { stripGeometry } from './timeline-geometry'
+import { stripGeometry, type StripGeometry } from './timeline-geometry'
 
 const H = 26
+
+/** Segments and marks: drawn again only when the run or the width changes, not on every step. */
+const StripShapes = memo(function StripShapes({ g }: { g: StripGeometry }) {
+  return (
+    <>
+      {g.segments.map((s) => (
+        <rect key={s.i} className={`tseg d${s.depth} actor-${s.actor}`} x={s.x} y={s.depth === 0 ? 3 : 13} width={s.w} height={s.depth === 0 ? 8 : 10}>
+          <title>{s.text}</title>
+        </rect>
+      ))}
+      {g.marks.map((m) => (
+        <line key={`${m.kind}${m.i}`} className={`tmark ${m.kind}`} x1={m.x} x2={m.x} y1={1} y2={H - 1}>
+          <title>{m.text}</title>
+        </line>
+      ))}
+    </>
+  )
+})
 
 /**
  * The journal as a scrubbable strip: scenario ops (top lane) and the spans
@@ -11,7 +29,7 @@ const H = 26
  * cursor as a line. A slider for the keyboard: arrows step one record,
  * PageUp/PageDown jump between segments, Home/End to the ends.
  */
-export function Timeline() {
+export const Timeline = memo(function Timeline() {
   const t = useSel((s) => s.timeline)
   const cursor = useApp((s) => s.cursor)
   const records = useApp((s) => s.records)
@@ -33,7 +51,7 @@ export function Timeline() {
     }
   }, [])
 
-  const g = useMemo(() => (t ? stripGeometry(t, width, cursor) : null), [t, width, cursor])
+  const g = useMemo(() => (t ? stripGeometry(t, width) : null), [t, width])
   if (t === null || g === null) return <svg ref={ref} className="timeline" height={H} aria-hidden="true" />
 
   const seek = (e: PointerEvent<SVGSVGElement>) => {
@@ -81,17 +99,8 @@ export function Timeline() {
       }}
       onKeyDown={onKey}
     >
-      {g.segments.map((s) => (
-        <rect key={s.i} className={`tseg d${s.depth} actor-${s.actor}`} x={s.x} y={s.depth === 0 ? 3 : 13} width={s.w} height={s.depth === 0 ? 8 : 10}>
-          <title>{s.text}</title>
-        </rect>
-      ))}
-      {g.marks.map((m) => (
-        <line key={`${m.kind}${m.i}`} className={`tmark ${m.kind}`} x1={m.x} x2={m.x} y1={1} y2={H - 1}>
-          <title>{m.text}</title>
-        </line>
-      ))}
-      <line className="tcursor" x1={g.cursorX} x2={g.cursorX} y1={0} y2={H} />
+      <StripShapes g={g} />
+      <line className="tcursor" x1={g.xOf(cursor)} x2={g.xOf(cursor)} y1={0} y2={H} />
     </svg>
   )
-}
+})

@@ -1,11 +1,15 @@
 /**
- * Export an on-screen SVG as a standalone .svg or .png file. The theme's
- * colours live in CSS variables, so each element's computed paint and font
- * are written onto the copy: the file looks like the screen without the page.
+ * Export an on-screen SVG (the walk grid, a queue ring) as a standalone
+ * .svg or .png file. The theme's colours live in CSS variables, so each
+ * element's computed paint and font are written onto the copy: the file
+ * looks like the screen without the page.
  */
 const PROPS = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-family', 'font-size', 'font-weight', 'opacity'] as const
 
 function standalone(svg: SVGSVGElement): string {
+  // The background covers the viewBox (a ring's origin is its centre), or the whole drawing when there is none.
+  const vb = svg.viewBox.baseVal as SVGRect | null
+  const box = vb !== null && vb.width > 0 && vb.height > 0 ? `x="${vb.x}" y="${vb.y}" width="${vb.width}" height="${vb.height}"` : 'width="100%" height="100%"'
   const copy = svg.cloneNode(true) as SVGSVGElement
   const src = [svg, ...svg.querySelectorAll('*')]
   const dst = [copy, ...copy.querySelectorAll('*')]
@@ -16,7 +20,7 @@ function standalone(svg: SVGSVGElement): string {
   })
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg')
   const bg = getComputedStyle(document.body).backgroundColor
-  copy.insertAdjacentHTML('afterbegin', `<rect width="100%" height="100%" fill="${bg}"/>`)
+  copy.insertAdjacentHTML('afterbegin', `<rect ${box} fill="${bg}"/>`)
   return new XMLSerializer().serializeToString(copy)
 }
 
@@ -27,12 +31,24 @@ function download(url: string, name: string): void {
   a.click()
 }
 
-export function exportSvg(svg: SVGSVGElement, name: string): void {
-  const url = URL.createObjectURL(new Blob([standalone(svg)], { type: 'image/svg+xml' }))
-  download(url, `${name}.svg`)
+/** Save a Blob as a file (the SVG export, the journal's JSONL). */
+export function downloadBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob)
+  download(url, name)
+  // The download has read the URL by the next task; a minute leaves room for a slow disk.
   setTimeout(() => {
     URL.revokeObjectURL(url)
-  }, 1000)
+  }, 60_000)
+}
+
+/** A file name from a title: lower case, words joined by dashes. */
+export function fileStem(title: string, fallback: string): string {
+  const s = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60)
+  return s === '' ? fallback : s
+}
+
+export function exportSvg(svg: SVGSVGElement, name: string): void {
+  downloadBlob(new Blob([standalone(svg)], { type: 'image/svg+xml' }), `${name}.svg`)
 }
 
 /** PNG at twice the SVG's size (crisp on high-density screens). */

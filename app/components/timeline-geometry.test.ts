@@ -12,17 +12,17 @@ const t = {
 }
 
 test('segments, marks and the cursor on a 2-records-per-pixel scale', () => {
-  const g = stripGeometry(t, 500, 250)
+  const g = stripGeometry(t, 500)
   expect(g.segments.map((s) => [s.x, s.w])).toEqual([
     [0, 200],
     [200, 1], // half a pixel wide: drawn one pixel wide
   ])
   expect(g.marks[0].x).toBe(299.75)
-  expect(g.cursorX).toBe(125)
+  expect(g.xOf(250)).toBe(125)
 })
 
 test('a pixel maps back to the nearest cursor, clamped to the run', () => {
-  const g = stripGeometry(t, 500, 0)
+  const g = stripGeometry(t, 500)
   expect(g.cursorAt(100)).toBe(200)
   expect(g.cursorAt(-5)).toBe(0)
   expect(g.cursorAt(900)).toBe(1000)

@@ -25,17 +25,19 @@ export interface StripMark {
 export interface StripGeometry {
   readonly segments: readonly StripSegment[]
   readonly marks: readonly StripMark[]
-  readonly cursorX: number
+  /** x of the line before record `i` (the cursor). */
+  readonly xOf: (i: number) => number
   /** The cursor (record index, rounded) under pixel `x`. */
   readonly cursorAt: (x: number) => number
 }
 
-export function stripGeometry(t: TimelineView, width: number, cursor: number): StripGeometry {
+/** The strip for a run at a width: it changes with neither the cursor nor the selection, so a step does not redraw it. */
+export function stripGeometry(t: TimelineView, width: number): StripGeometry {
   const x = scaleLinear().domain([0, Math.max(1, t.records)]).range([0, Math.max(1, width)]).clamp(true)
   return {
     segments: t.segments.map((s) => ({ i: s.i, depth: s.depth, x: x(s.i), w: Math.max(1, x(s.end) - x(s.i)), actor: s.actor, text: s.text })),
     marks: t.marks.map((m) => ({ i: m.i, x: x(m.i + 0.5), kind: m.kind, text: m.text })),
-    cursorX: x(cursor),
+    xOf: (i) => x(i),
     cursorAt: (px) => Math.round(x.invert(px)),
   }
 }

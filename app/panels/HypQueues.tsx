@@ -1,3 +1,4 @@
+import { useMemo } from 'react'
 import type { HypCmdMark, HypQueuesView, QueueEntryRow, ShadowSlotSource } from '../../engine/api-types'
 import { useRelated } from '../components/useRelated'
 import { useSel } from '../store/selection-slice'
@@ -43,47 +44,53 @@ export function HypQueues({ q }: { q: HypQueuesView }) {
   const hostCommand = useSel((s) => s.hostCommand)
   const selection = useSel((s) => s.selection)
   const related = useRelated()
-  const marks = new Map(q.marks.map((m) => [m.index, m]))
-  const sources = new Map(q.sources.map((s) => [s.index, s]))
+  // The decorations change with the queues, the selection or the inspected slot; a step that leaves all three alone draws nothing again.
+  const { hostDecor, shadowDecor } = useMemo(() => {
+    const marks = new Map(q.marks.map((m) => [m.index, m]))
+    const sources = new Map(q.sources.map((s) => [s.index, s]))
+    const hostActive = q.active?.queue === 'host' ? q.active.index : undefined
+    const shadowActive = q.active?.queue === 'shadow' ? q.active.index : undefined
+    // The shadow slot a host entry became, and back: so selecting one lights the other.
+    const selectedShadow = selection?.kind === 'command' ? selection.index : undefined
+    const hostDecor: EntryDecor = {
+      column: { title: 'Hypervisor', data: (e) => marks.get(e.index), cell: (m) => <Verdict m={m as HypCmdMark | undefined} /> },
+      rowClass: (e) => {
+        const m = marks.get(e.index)
+        const sid = sidOf(e)
+        return [
+          m ? `v-${m.verdict}` : '',
+          e.index === hostActive ? `active ${q.active?.what ?? ''}` : '',
+          hostCommand === e.index ? 'selected' : '',
+          (m?.shadowIndex !== undefined && (related.commands.includes(m.shadowIndex) || m.shadowIndex === selectedShadow)) || (sid !== undefined && related.sids.includes(sid)) ? 'related' : '',
+        ].join(' ')
+      },
+      onPick: (e) => {
+        const m = marks.get(e.index)
+        const sid = sidOf(e)
+        void inspectHost(e.index)
+        if (m?.shadowIndex !== undefined) void select({ kind: 'command', index: m.shadowIndex })
+        else if (sid !== undefined) void select({ kind: 'sid', sid })
+      },
+      pickLabel: (e) => `Inspect host CMDQ entry ${e.index}`,
+    }
+    const hostOf = new Map(q.marks.filter((m) => m.shadowIndex !== undefined).map((m) => [m.shadowIndex!, m.index]))
+    const shadowDecor: EntryDecor = {
+      column: { title: 'Source', data: (e) => sources.get(e.index), cell: (src) => <Source s={src as ShadowSlotSource | undefined} /> },
+      rowClass: (e) => {
+        const sid = sidOf(e)
+        return [
+          e.index === shadowActive ? `active ${q.active?.what ?? ''}` : '',
+          e.index === selectedShadow ? 'selected' : '',
+          related.commands.includes(e.index) || (hostCommand !== null && hostOf.get(e.index) === hostCommand) || (sid !== undefined && related.sids.includes(sid)) ? 'related' : '',
+        ].join(' ')
+      },
+      onPick: (e) => void select({ kind: 'command', index: e.index }, { kind: 'command', index: e.index }),
+      pickLabel: (e) => `Inspect shadow CMDQ entry ${e.index}`,
+    }
+    return { hostDecor, shadowDecor }
+  }, [q, selection, hostCommand, related, inspectHost, select])
   const hostActive = q.active?.queue === 'host' ? q.active.index : undefined
   const shadowActive = q.active?.queue === 'shadow' ? q.active.index : undefined
-  // The shadow slot a host entry became, and back: so selecting one lights the other.
-  const selectedShadow = selection?.kind === 'command' ? selection.index : undefined
-  const hostDecor: EntryDecor = {
-    column: { title: 'Hypervisor', cell: (e) => <Verdict m={marks.get(e.index)} /> },
-    rowClass: (e) => {
-      const m = marks.get(e.index)
-      const sid = sidOf(e)
-      return [
-        m ? `v-${m.verdict}` : '',
-        e.index === hostActive ? `active ${q.active?.what ?? ''}` : '',
-        hostCommand === e.index ? 'selected' : '',
-        (m?.shadowIndex !== undefined && (related.commands.includes(m.shadowIndex) || m.shadowIndex === selectedShadow)) || (sid !== undefined && related.sids.includes(sid)) ? 'related' : '',
-      ].join(' ')
-    },
-    onPick: (e) => {
-      const m = marks.get(e.index)
-      const sid = sidOf(e)
-      void inspectHost(e.index)
-      if (m?.shadowIndex !== undefined) void select({ kind: 'command', index: m.shadowIndex })
-      else if (sid !== undefined) void select({ kind: 'sid', sid })
-    },
-    pickLabel: (e) => `Inspect host CMDQ entry ${e.index}`,
-  }
-  const hostOf = new Map(q.marks.filter((m) => m.shadowIndex !== undefined).map((m) => [m.shadowIndex!, m.index]))
-  const shadowDecor: EntryDecor = {
-    column: { title: 'Source', cell: (e) => <Source s={sources.get(e.index)} /> },
-    rowClass: (e) => {
-      const sid = sidOf(e)
-      return [
-        e.index === shadowActive ? `active ${q.active?.what ?? ''}` : '',
-        e.index === selectedShadow ? 'selected' : '',
-        related.commands.includes(e.index) || (hostCommand !== null && hostOf.get(e.index) === hostCommand) || (sid !== undefined && related.sids.includes(sid)) ? 'related' : '',
-      ].join(' ')
-    },
-    onPick: (e) => void select({ kind: 'command', index: e.index }, { kind: 'command', index: e.index }),
-    pickLabel: (e) => `Inspect shadow CMDQ entry ${e.index}`,
-  }
   const what = q.active ? `${q.active.queue} CMDQ[${q.active.index}] ${{ copy: 'copied into hypervisor memory', judge: 'judged by the command filter', issue: 'appended to the shadow CMDQ', consume: 'consumed by the SMMU' }[q.active.what]}` : null
   return (
     <div className="hypqueues">

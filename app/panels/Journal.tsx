@@ -1,6 +1,8 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { JournalRow, Related } from '../../engine/api-types'
 import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
+import { JsonlDownload } from '../components/JsonlDownload'
+import { journalGeometry } from '../components/journal-window'
 import { Timeline } from '../components/Timeline'
 import { useRelated } from '../components/useRelated'
 import { useApp } from '../store/context'
@@ -8,7 +10,7 @@ import { useSel } from '../store/selection-slice'
 
 /** Fixed row height: the list is virtualized by arithmetic, not measurement. */
 export const ROW_HEIGHT = 20
-const OVERSCAN = 20
+const OVERSCAN = 10
 
 const PAGE = 4096
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v) ? Number(v) : undefined)
@@ -27,7 +29,8 @@ function relatedRow(row: JournalRow, rel: Related): boolean {
   return (row.kind === 'cmd.issue' || row.kind === 'cmd.consume') && f.queue !== undefined && f.queue !== 'host' && index !== undefined && rel.commands.includes(index)
 }
 
-function Row({ row, top, current, related, collapsed, onPick, onToggle }: { row: JournalRow; top: number; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
+/** One record; a step re-renders only the rows whose props changed (the old and the new current row). */
+const Row = memo(function Row({ row, top, current, related, collapsed, onPick, onToggle }: { row: JournalRow; top: number; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
   const span = row.end !== undefined && row.end > row.i + 1
   return (
     <div
@@ -66,7 +69,7 @@ function Row({ row, top, current, related, collapsed, onPick, onToggle }: { row:
       </span>
     </div>
   )
-}
+})
 
 /**
  * The journal: one row per record, indented by span depth, spans collapsible
@@ -82,6 +85,7 @@ export function Journal() {
   const summary = useApp((s) => s.summary)
   const setCursor = useApp((s) => s.setCursor)
   const setWindow = useApp((s) => s.setJournalWindow)
+  const journalScroll = useApp((s) => s.journalScroll)
   const rowsFor = useSel((s) => s.journalRowsFor)
   const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
@@ -101,11 +105,14 @@ export function Journal() {
     setCollapsed((c) => new Map([...c].filter(([s, e]) => !(cursor > s && cursor < e))))
   }, [cursor, hidden])
 
+  // The scroll position as last seen or set, so the effects below never read layout (a forced reflow per step).
+  const pos = useRef({ top: 0, height: 600 })
   useLayoutEffect(() => {
     const el = ref.current
     if (el === null) return
     const update = () => {
-      setViewport({ top: el.scrollTop, height: el.clientHeight })
+      pos.current = { top: el.scrollTop, height: el.clientHeight }
+      setViewport(pos.current)
     }
     update()
     const ro = new ResizeObserver(update)
@@ -117,15 +124,16 @@ export function Journal() {
     }
   }, [])
 
-  const p0 = Math.max(0, Math.floor(viewport.top / ROW_HEIGHT) - OVERSCAN)
-  const p1 = Math.ceil((viewport.top + viewport.height) / ROW_HEIGHT) + OVERSCAN
+  const g = journalGeometry(viewport.top, viewport.height, ROW_HEIGHT, OVERSCAN)
+  const { p0, p1 } = g
   useEffect(() => {
     if (hidden.length === 0) {
-      const to = Math.min(records, p1)
-      void setWindow(p0, Math.max(p0, to))
+      // The rows shown whole travel with the window: a step that leaves them brings its rows along (engine stepView).
+      void setWindow(p0, p1, { top: g.top, visible: g.visible, span: g.span, margin: OVERSCAN })
       return
     }
-    // With spans collapsed the rows in view come from several record ranges.
+    // With spans collapsed the rows in view come from several record ranges; positions are not record indexes.
+    void setWindow(p0, p1, null)
     let live = true
     void rowsFor(visibleRanges(hidden, p0, p1, records)).then((r) => {
       if (live) setPieces(r)
@@ -133,22 +141,32 @@ export function Journal() {
     return () => {
       live = false
     }
-  }, [p0, p1, records, hidden, setWindow, rowsFor, cursor])
+  }, [p0, p1, g.top, g.visible, g.span, records, hidden, setWindow, rowsFor])
 
   const rows = hidden.length === 0 ? storeRows : pieces
   const total = rowCount(hidden, records)
 
-  // Keep the current row in view, centred when it has to move.
-  useEffect(() => {
+  // A move took the window along: scroll to it before the frame is painted (its rows are already here).
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (el === null || journalScroll === null || hidden.length > 0) return
+    el.scrollTop = journalScroll.top * ROW_HEIGHT
+    pos.current = { top: journalScroll.top * ROW_HEIGHT, height: pos.current.height }
+  }, [journalScroll, hidden])
+
+  // Otherwise (spans collapsed, or no window yet) keep the current row in view, centred when it has to move.
+  useLayoutEffect(() => {
     const el = ref.current
     if (el === null) return
     const y = positionOf(hidden, cursor) * ROW_HEIGHT
-    if (y < el.scrollTop || y + ROW_HEIGHT > el.scrollTop + el.clientHeight) {
-      el.scrollTop = Math.max(0, y - el.clientHeight / 2)
+    const { top, height } = pos.current
+    if (y < top || y + ROW_HEIGHT > top + height) {
+      el.scrollTop = Math.max(0, y - height / 2)
+      pos.current = { top: el.scrollTop, height }
     }
   }, [cursor, records, hidden])
 
-  const toggle = (row: JournalRow) => {
+  const toggle = useCallback((row: JournalRow) => {
     if (row.end === undefined) return
     const end = row.end
     setCollapsed((c) => {
@@ -157,7 +175,8 @@ export function Journal() {
       else n.set(row.i, end)
       return n
     })
-  }
+  }, [])
+  const pick = useCallback((i: number) => void setCursor(i), [setCursor])
 
   const atEnd = records > 0 && cursor === records
   const currentRow = rows.find((r) => r.i === cursor)
@@ -165,12 +184,15 @@ export function Journal() {
   const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
     <section className="panel journal" aria-labelledby="journal-h">
-      <h2 id="journal-h">
-        Journal{' '}
-        <span className="sub">
-          {records} records{collapsed.size > 0 ? ` · ${collapsed.size} collapsed` : ''}
-        </span>
-      </h2>
+      <div className="panel-head">
+        <h2 id="journal-h">
+          Journal{' '}
+          <span className="sub">
+            {records} records{collapsed.size > 0 ? ` · ${collapsed.size} collapsed` : ''}
+          </span>
+        </h2>
+        <JsonlDownload />
+      </div>
       <Timeline />
       <p id="journal-keys" className="sr-only">
         Arrows up and down move the cursor; left collapses the span at the cursor, right expands it.
@@ -192,7 +214,8 @@ export function Journal() {
           e.preventDefault()
         }}
       >
-        <div className="jspace" style={{ height: (total + 1) * ROW_HEIGHT }}>
+        {/* Two rows of slack below the end: a followed window can always scroll its top row to the top. */}
+        <div className="jspace" style={{ height: (total + 3) * ROW_HEIGHT }}>
           {rows
             .filter((r) => !isHidden(hidden, r.i))
             .map((r) => (
@@ -203,7 +226,7 @@ export function Journal() {
                 current={r.i === cursor}
                 related={anySelection && relatedRow(r, related)}
                 collapsed={collapsed.has(r.i)}
-                onPick={(i) => void setCursor(i)}
+                onPick={pick}
                 onToggle={toggle}
               />
             ))}

@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { memo, useEffect } from 'react'
 import { usePersist } from '../store/persist-slice'
 
 function time(ms: number): string {
@@ -10,7 +10,7 @@ function time(ms: number): string {
  * link waiting to replace unsaved work, an engine that was restarted. Text
  * only (React escapes it); every action is a button.
  */
-export function Notice() {
+export const Notice = memo(function Notice() {
   const offer = usePersist((s) => s.offer)
   const pendingLink = usePersist((s) => s.pendingLink)
   const notice = usePersist((s) => s.notice)
@@ -66,4 +66,4 @@ export function Notice() {
     )
   }
   return null
-}
+})

@@ -1,6 +1,7 @@
-import { Fragment, useEffect, useRef, type ReactNode } from 'react'
+import { Fragment, memo, useEffect, useRef, type ReactNode, type RefObject } from 'react'
 import type { QueueEntryRow, QueueView } from '../../engine/api-types'
 import { FieldChips } from '../components/FieldList'
+import { exportPng, exportSvg } from '../components/export-image'
 import { QueueRing } from '../components/QueueRing'
 
 function Pointer({ name, value, wrap, index }: { name: string; value: number; wrap: number; index: number }) {
@@ -13,14 +14,74 @@ function Pointer({ name, value, wrap, index }: { name: string; value: number; wr
 
 /** How a panel decorates entries: an extra column, row classes, and what picking a row does. */
 export interface EntryDecor {
-  readonly column?: { readonly title: string; readonly cell: (e: QueueEntryRow) => ReactNode }
+  /**
+   * An extra column: `data` picks what the cell shows for an entry (an
+   * object that keeps its identity while unchanged, so a row is drawn again
+   * only when its own data changes), `cell` draws it.
+   */
+  readonly column?: { readonly title: string; readonly data: (e: QueueEntryRow) => unknown; readonly cell: (data: unknown, e: QueueEntryRow) => ReactNode }
   readonly rowClass?: (e: QueueEntryRow) => string
   readonly onPick?: (e: QueueEntryRow) => void
   readonly pickLabel?: (e: QueueEntryRow) => string
 }
 
+interface EntryRowProps {
+  readonly e: QueueEntryRow
+  readonly cls: string
+  readonly data: unknown
+  readonly decor: EntryDecor | undefined
+}
+
+/**
+ * One entry. A step usually changes the class of a row or two (the entry
+ * at the cursor): the others keep their entry, class and column data, and
+ * are not drawn again. The decoration's functions are rebuilt with every
+ * change of the queue view; a row's output depends on them only through
+ * its class and data, which the comparison covers.
+ */
+const EntryRow = memo(
+  function EntryRow({ e, cls, data, decor }: EntryRowProps) {
+    return (
+      <tr data-index={e.index} className={cls || undefined} title={e.address}>
+        <td className="mono">
+          {decor?.onPick && e.opcode !== '' ? (
+            <button type="button" className="link" aria-label={decor.pickLabel?.(e) ?? `Select entry ${e.index}`} onClick={() => decor.onPick?.(e)}>
+              {e.index}
+            </button>
+          ) : (
+            e.index
+          )}
+          {e.pending && <span className="badge">pending</span>}
+        </td>
+        {e.opcode === '' ? (
+          // An all-zero slot: nothing was ever written there.
+          <td className="empty-slot" colSpan={decor?.column ? 3 : 2}>
+            empty
+          </td>
+        ) : (
+          <>
+            <td className="mono opcode">{e.opcode}</td>
+            {decor?.column && <td className="qnote">{decor.column.cell(data, e)}</td>}
+            <td>
+              <FieldChips fields={e.fields} />
+            </td>
+          </>
+        )}
+        <td className="mono raw">
+          {e.raw.map((w, k) => (
+            <Fragment key={k}>
+              <span>{w}</span>{' '}
+            </Fragment>
+          ))}
+        </td>
+      </tr>
+    )
+  },
+  (a, b) => a.e === b.e && a.cls === b.cls && a.data === b.data && (a.decor === undefined) === (b.decor === undefined) && !a.decor?.column === !b.decor?.column && !a.decor?.onPick === !b.decor?.onPick,
+)
+
 /** Queue entries in the window the worker sent; those between CONS and PROD are pending. */
-export function QueueEntries({ queue, kindLabel, decor }: { queue: QueueView; kindLabel: string; decor?: EntryDecor }) {
+export const QueueEntries = memo(function QueueEntries({ queue, kindLabel, decor }: { queue: QueueView; kindLabel: string; decor?: EntryDecor }) {
   if (queue.entries.length === 0) return <p className="empty">No entries.</p>
   return (
     <table className="qentries">
@@ -36,48 +97,31 @@ export function QueueEntries({ queue, kindLabel, decor }: { queue: QueueView; ki
       </thead>
       <tbody>
         {queue.entries.map((e) => (
-          <tr key={e.index} data-index={e.index} className={[e.pending ? 'pending' : '', decor?.rowClass?.(e) ?? ''].join(' ').trim() || undefined} title={e.address}>
-            <td className="mono">
-              {decor?.onPick && e.opcode !== '' ? (
-                <button type="button" className="link" aria-label={decor.pickLabel?.(e) ?? `Select entry ${e.index}`} onClick={() => decor.onPick?.(e)}>
-                  {e.index}
-                </button>
-              ) : (
-                e.index
-              )}
-              {e.pending && <span className="badge">pending</span>}
-            </td>
-            {e.opcode === '' ? (
-              // An all-zero slot: nothing was ever written there.
-              <td className="empty-slot" colSpan={decor?.column ? 3 : 2}>
-                empty
-              </td>
-            ) : (
-              <>
-                <td className="mono opcode">{e.opcode}</td>
-                {decor?.column && <td className="qnote">{decor.column.cell(e)}</td>}
-                <td>
-                  <FieldChips fields={e.fields} />
-                </td>
-              </>
-            )}
-            <td className="mono raw">
-              {e.raw.map((w, k) => (
-                <Fragment key={k}>
-                  <span>{w}</span>{' '}
-                </Fragment>
-              ))}
-            </td>
-          </tr>
+          <EntryRow key={e.index} e={e} cls={[e.pending ? 'pending' : '', decor?.rowClass?.(e) ?? ''].join(' ').trim()} data={decor?.column?.data(e)} decor={decor} />
         ))}
       </tbody>
     </table>
   )
+})
+
+/** Save the ring as a picture (the same export as the walk grid's). */
+function RingExport({ svg, name, title }: { svg: RefObject<SVGSVGElement | null>; name: string; title: string }) {
+  return (
+    <div className="qexport">
+      <button type="button" aria-label={`Export ${title} ring as SVG`} onClick={() => svg.current && exportSvg(svg.current, name)}>
+        SVG
+      </button>
+      <button type="button" aria-label={`Export ${title} ring as PNG`} onClick={() => void (svg.current && exportPng(svg.current, name))}>
+        PNG
+      </button>
+    </div>
+  )
 }
 
-/** A queue's pointers (with wrap bits), its ring and its entries. */
-export function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: string; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
+/** A queue's pointers (with wrap bits), its ring (exportable) and its entries. */
+export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: string; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
   const scroller = useRef<HTMLDivElement>(null)
+  const ringRef = useRef<SVGSVGElement>(null)
   // The entry at the cursor stays in view as the cursor moves.
   useEffect(() => {
     if (active === undefined) return
@@ -103,10 +147,11 @@ export function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }:
       ) : (
         <div className="qbody">
           <div className="qhead">
-            {ring && <QueueRing queue={queue} active={active} />}
+            {ring && <QueueRing ref={ringRef} queue={queue} active={active} />}
             <div className="qptrs">
               <Pointer name="PROD" value={queue.prod} wrap={queue.prodWrap} index={queue.prodIndex} />
               <Pointer name="CONS" value={queue.cons} wrap={queue.consWrap} index={queue.consIndex} />
+              {ring && <RingExport svg={ringRef} name={`${id}-ring`} title={title ?? queue.name} />}
             </div>
           </div>
           <div ref={scroller} className="scroll" role="region" tabIndex={0} aria-label={`${title ?? queue.name} entries`}>
@@ -116,4 +161,4 @@ export function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }:
       )}
     </section>
   )
-}
+})

@@ -1,3 +1,5 @@
+import { memo, useState } from 'react'
+import type { HostRegRow, RegisterRow } from '../../engine/api-types'
 import { FieldChips, FieldTable } from '../components/FieldList'
 import { useApp } from '../store/context'
 import { useSel } from '../store/selection-slice'
@@ -5,6 +7,39 @@ import { useSel } from '../store/selection-slice'
 function hexOffset(n: number): string {
   return `0x${n.toString(16).padStart(4, '0')}`
 }
+
+/** One register; drawn again only when its row (or the host's view of it) changed. */
+const Register = memo(function Register({ r, h }: { r: RegisterRow; h: HostRegRow | undefined }) {
+  const differs = h !== undefined && h.host !== h.hw
+  // The field table is built when the register is opened: closed, it would be hundreds of hidden nodes to update on every step.
+  const [open, setOpen] = useState(false)
+  return (
+    <li className={r.changed ? 'reg changed' : 'reg'} data-reg={r.name}>
+      <details
+        onToggle={(e) => {
+          setOpen(e.currentTarget.open)
+        }}
+      >
+        <summary>
+          <span className="rname mono">{r.name}</span>
+          <span className="roff mono">{hexOffset(r.offset)}</span>
+          <span className="rval mono" data-testid={`reg-${r.name}`}>
+            {r.value}
+          </span>
+          {differs && (
+            <span className="hostval mono" data-testid={`hostreg-${r.name}`} title={h.source === 'emulated' ? "The hypervisor's emulated copy: what a host read returns" : 'The value the host last read or wrote'}>
+              host {h.host}
+              <span className="sub"> {h.source === 'emulated' ? 'emulated' : 'last access'}</span>
+            </span>
+          )}
+          {r.changed && <span className="badge">changed</span>}
+          <FieldChips fields={r.fields} />
+        </summary>
+        {open && <FieldTable fields={r.fields} caption={`${r.name} fields`} />}
+      </details>
+    </li>
+  )
+})
 
 /**
  * The SMMU register file at the cursor; registers the last record changed
@@ -26,32 +61,9 @@ export function Registers() {
           <p className="empty">No register state.</p>
         ) : (
           <ul className="reglist">
-            {registers.map((r) => {
-              const h = host.get(r.name)
-              const differs = h !== undefined && h.host !== h.hw
-              return (
-                <li key={r.name} className={r.changed ? 'reg changed' : 'reg'} data-reg={r.name}>
-                  <details>
-                    <summary>
-                      <span className="rname mono">{r.name}</span>
-                      <span className="roff mono">{hexOffset(r.offset)}</span>
-                      <span className="rval mono" data-testid={`reg-${r.name}`}>
-                        {r.value}
-                      </span>
-                      {differs && (
-                        <span className="hostval mono" data-testid={`hostreg-${r.name}`} title={h.source === 'emulated' ? "The hypervisor's emulated copy: what a host read returns" : 'The value the host last read or wrote'}>
-                          host {h.host}
-                          <span className="sub"> {h.source === 'emulated' ? 'emulated' : 'last access'}</span>
-                        </span>
-                      )}
-                      {r.changed && <span className="badge">changed</span>}
-                      <FieldChips fields={r.fields} />
-                    </summary>
-                    <FieldTable fields={r.fields} caption={`${r.name} fields`} />
-                  </details>
-                </li>
-              )
-            })}
+            {registers.map((r) => (
+              <Register key={r.name} r={r} h={host.get(r.name)} />
+            ))}
           </ul>
         )}
       </div>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { memo, useEffect, useState } from 'react'
 import type { FindQuery, Granularity } from '../../engine/api-types'
 import { actionKeys, keyAction, type StepAction } from '../keys'
 import { useApp, useAppStore } from '../store/context'
@@ -54,7 +54,7 @@ function StepButton({ c, disabled }: { c: Control; disabled: boolean }) {
   )
 }
 
-function Breakpoints() {
+const Breakpoints = memo(function Breakpoints() {
   const breakpoints = useApp((s) => s.breakpoints)
   const setBreakpoints = useApp((s) => s.setBreakpoints)
   const stoppedAt = useApp((s) => s.stoppedAt)
@@ -83,9 +83,9 @@ function Breakpoints() {
       )}
     </details>
   )
-}
+})
 
-function ShareButton() {
+const ShareButton = memo(function ShareButton() {
   const store = useAppStore()
   const loaded = useApp((s) => s.summary !== null)
   const [shown, setShown] = useState<{ url: string; note: string } | null>(null)
@@ -116,7 +116,7 @@ function ShareButton() {
       )}
     </span>
   )
-}
+})
 
 /** Title, step controls (with the debugger keys), granularity, breakpoints, share, and the cursor. */
 export function TopBar() {

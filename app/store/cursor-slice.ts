@@ -1,34 +1,26 @@
 import { castDraft } from 'immer'
-import type { EnginePort } from '../bridge/engine-port'
+import type { CursorMove } from '../../engine/api-types'
 import { STEP_CALLS, type StepName } from './navigate'
-import type { CursorSlice, Slice } from './types'
+import type { FullSlice } from './selection-slice'
+import type { CursorSlice } from './types'
+import type { ViewFetcher } from './view-fetch'
 
-export function createCursorSlice(engine: EnginePort): Slice<CursorSlice> {
+export function createCursorSlice(fetcher: ViewFetcher): FullSlice<CursorSlice> {
   return (set, get) => {
-    async function go(target: Promise<number> | number, stoppedAt: number | null = null): Promise<void> {
-      const before = get().cursor
-      const t = await target
-      // A step that was overtaken by another (the user pressed twice) is dropped.
-      if (get().cursor !== before) return
-      set((s) => {
-        s.stoppedAt = stoppedAt
+    // Each move is one round trip (engine stepView: the move and the view
+    // there). Moves run one after another, each from the cursor the one
+    // before left: F11 pressed twice steps twice.
+    const move = (m: () => CursorMove | null) =>
+      fetcher.move(get, set, m, (s, r) => {
+        s.stoppedAt = r.breakpoint
       })
-      await get().setCursor(t)
-    }
 
     const step = (name: StepName) => () => {
       const [kind, direction] = STEP_CALLS[name]
-      const { cursor, granularity } = get()
-      return go(engine.step(cursor, kind, direction, granularity))
+      return move(() => ({ kind: 'step', step: kind, direction, granularity: get().granularity }))
     }
 
-    const cont = (direction: 'forward' | 'backward') => async () => {
-      const { cursor, breakpoints } = get()
-      const before = cursor
-      const r = await engine.runTo([...breakpoints], cursor, direction)
-      if (get().cursor !== before) return
-      await go(r.cursor, r.breakpoint)
-    }
+    const cont = (direction: 'forward' | 'backward') => () => move(() => ({ kind: 'runTo', breakpoints: [...get().breakpoints], direction }))
 
     return {
       cursor: 0,
@@ -37,13 +29,15 @@ export function createCursorSlice(engine: EnginePort): Slice<CursorSlice> {
       breakpoints: [],
       stoppedAt: null,
 
-      async setCursor(n) {
+      setCursor(n) {
+        if (!Number.isFinite(n) || get().summary === null) return Promise.resolve()
         const c = Math.max(0, Math.min(get().records, Math.trunc(n)))
-        if (c === get().cursor && get().view !== null) return
+        if (c === get().cursor && get().view !== null) return Promise.resolve()
+        // The target is known: the cursor shows it at once (a row clicked, the strip scrubbed); the view follows.
         set((s) => {
           s.cursor = c
         })
-        await get().refresh()
+        return move(() => ({ kind: 'seek', to: c }))
       },
 
       setGranularity(g) {
@@ -64,8 +58,8 @@ export function createCursorSlice(engine: EnginePort): Slice<CursorSlice> {
       stepBackInto: step('stepBackInto'),
       stepBackOver: step('stepBackOver'),
       stepBackOut: step('stepBackOut'),
-      toStart: () => go(0),
-      toEnd: () => go(get().records),
+      toStart: () => move(() => ({ kind: 'seek', to: 0 })),
+      toEnd: () => move(() => ({ kind: 'seek', to: get().records })),
       continueForward: cont('forward'),
       continueBack: cont('backward'),
     }

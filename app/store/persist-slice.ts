@@ -100,7 +100,6 @@ export function createPersistSlice(engine: EnginePort): StateCreator<PersistStat
         d.cursor = Math.min(cursor, res.summary.records)
       })
       await get().refresh()
-      await get().refreshSmmu()
     }
 
     const restore = async (w: SavedWork) => {

@@ -1,10 +1,13 @@
 import { castDraft } from 'immer'
 import { useStore } from 'zustand'
 import type { StateCreator } from 'zustand/vanilla'
-import type { HypViewModel, HypViewRequest, InspectTarget, JournalRow, Selection, SmmuViewModel, SmmuViewRequest, TimelineView } from '../../engine/api-types'
+import type { HypViewModel, InspectTarget, JournalRow, Selection, SmmuViewModel, TimelineView } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
 import { useAppStore } from './context'
 import type { AppState } from './types'
+import { CD_PAGE, JOURNAL_ROW_FIELDS, type ViewFetcher, type ViewPart } from './view-fetch'
+
+export { CD_PAGE }
 
 /** The centre panels, one shown at a time. */
 export type CentreTab = 'queues' | 'streams' | 'walk' | 'caches' | 'traps' | 'memory'
@@ -58,23 +61,18 @@ export function useSel<T>(selector: (s: FullState) => T): T {
   return useStore(useAppStore(), selector)
 }
 
-/** Rows of the CD table fetched at once. */
-export const CD_PAGE = 64
+/** A slice creator that sees the whole store. */
+export type FullSlice<T> = StateCreator<FullState, [['zustand/immer', never]], [], T>
 
-export function createSelectionSlice(engine: EnginePort): StateCreator<FullState, [['zustand/immer', never]], [], SelectionSlice> {
-  let seq = 0
-  // The cursor of the last fetch: a step forwards marks what all its records did.
-  let lastCursor = -1
-  let since: number | undefined
-  // The run whose timeline the store holds.
-  let timelineFor: unknown = null
-
+export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): FullSlice<SelectionSlice> {
   return (set, get) => {
+    /** Fetch `parts` of the view at the cursor (one round trip, after the fetches before it). */
+    const fetchParts = (parts: readonly ViewPart[]) => fetcher.pull(get, set, parts)
     const update = async (recipe: (s: FullState) => void) => {
       set((s) => {
         recipe(s)
       })
-      await get().refreshSmmu()
+      await fetchParts(['smmu'])
     }
     return {
       selection: null,
@@ -123,14 +121,18 @@ export function createSelectionSlice(engine: EnginePort): StateCreator<FullState
           s.trapFrom = n
         }),
       async journalRowsFor(ranges) {
+        // Each range is a seek to the cursor asking for those rows only (with the fields the panel reads).
         const { cursor } = get()
-        const parts = await Promise.all(ranges.map(([from, to]) => engine.view(cursor, { journal: { from, to } })))
-        return parts.flatMap((p) => p.journal ?? [])
+        const parts = await Promise.all(ranges.map(([from, to]) => engine.stepView(cursor, { kind: 'seek', to: cursor }, { journal: { from, to }, journalFields: JOURNAL_ROW_FIELDS })))
+        return parts.flatMap((p) => p.view.journal ?? [])
       },
-      setCentreTab: (t) =>
-        update((s) => {
+      async setCentreTab(t) {
+        set((s) => {
           s.centreTab = t
-        }),
+        })
+        // The queues tab shows parts of the register-and-queue view too.
+        await fetchParts(['state', 'smmu'])
+      },
       async setStrtabWindow(from, to) {
         const w = get().strtabWindow
         if (w.from === from && w.to === to) return
@@ -148,46 +150,7 @@ export function createSelectionSlice(engine: EnginePort): StateCreator<FullState
           s.walkAt = record
         }),
 
-      async refreshSmmu() {
-        const st = get()
-        if (st.summary === null) return
-        const { cursor } = st
-        if (cursor !== lastCursor) {
-          since = lastCursor >= 0 && lastCursor < cursor ? lastCursor : undefined
-          lastCursor = cursor
-        }
-        const tab = st.centreTab
-        const req: SmmuViewRequest = {
-          strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, since } : undefined,
-          cd: tab === 'streams' && st.cdSid !== null ? { sid: st.cdSid, from: st.cdFrom, to: st.cdFrom + CD_PAGE } : undefined,
-          walk: tab === 'walk' ? { at: st.walkAt ?? undefined } : undefined,
-          iotlb: tab === 'caches' ? { since } : undefined,
-          cfgcache: tab === 'caches' ? { since } : undefined,
-          inspect: st.inspecting ?? undefined,
-          related: st.selection ?? undefined,
-        }
-        const hyp: HypViewRequest = {
-          cmdq: tab === 'queues' ? {} : undefined,
-          strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to } : undefined,
-          traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + 40 }) : undefined,
-          memmap: tab === 'memory' ? (st.memRange ?? {}) : undefined,
-          page: tab === 'memory' && st.memPage !== null ? { pa: st.memPage } : undefined,
-          hostCommand: st.hostCommand ?? undefined,
-          registers: true,
-        }
-        // The strip changes only with the run: fetch it once per loaded summary.
-        const wantTimeline = timelineFor !== st.summary
-        const summary = st.summary
-        const mine = ++seq
-        const vm = await engine.view(cursor, { smmu: req, hyp, timeline: wantTimeline })
-        if (mine !== seq) return
-        if (wantTimeline) timelineFor = summary
-        set((s) => {
-          s.smmu = castDraft(vm.smmu ?? null)
-          s.hyp = castDraft(vm.hyp ?? null)
-          if (vm.timeline) s.timeline = castDraft(vm.timeline)
-        })
-      },
+      refreshSmmu: () => fetchParts(['smmu']),
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { JournalRow, LoadResult, RegisterRow, ViewModel, ViewRequest } from '../../engine/api-types'
+import type { CursorMove, JournalRow, LoadResult, MoveViewRequest, RegisterRow, ViewModel, ViewRequest } from '../../engine/api-types'
 import { JournalIndex } from '../../engine/journal/cursor'
 import { runTo } from '../../engine/journal/find'
 import type { JRecord } from '../../engine/journal/journal'
@@ -12,9 +12,11 @@ import { createAppStore } from './store'
  * `mmio` records applied before the cursor, so the expected values below can be
  * read straight off the fixture. Steps and continues use the engine's own
  * journal walkers over the same rows (the store must only pass them through).
+ * A journal window that follows the cursor moves, in this fake, to start at
+ * the cursor when the cursor is not among its rows on screen.
  */
 function fakeEngine(rows: JournalRow[]) {
-  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][] }
+  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][], stepView: [] as [number, CursorMove, MoveViewRequest][], jsonl: [] as number[] }
   const records: JRecord[] = rows.map((r) => ({ kind: r.kind, actor: r.actor, depth: r.depth, ...(r.end !== undefined && { end: r.end }), ...r.fields }))
   const index = new JournalIndex(records)
   const prodAt = (c: number) => rows.slice(0, c).filter((r) => r.kind === 'mmio').length
@@ -26,6 +28,12 @@ function fakeEngine(rows: JournalRow[]) {
     fields: [],
     changed: c > 0 && rows[c - 1].kind === 'mmio',
   })
+  const viewAt = (cursor: number, request: ViewRequest): ViewModel => ({
+    cursor,
+    records: rows.length,
+    journal: request.journal ? rows.slice(request.journal.from, request.journal.to) : undefined,
+    registers: request.registers ? [reg(cursor)] : undefined,
+  })
   const engine: EnginePort = {
     load(s): Promise<LoadResult> {
       calls.load.push(s)
@@ -36,13 +44,31 @@ function fakeEngine(rows: JournalRow[]) {
     },
     view(cursor, request): Promise<ViewModel> {
       calls.view.push([cursor, request])
-      const vm: ViewModel = {
-        cursor,
-        records: rows.length,
-        journal: request.journal ? rows.slice(request.journal.from, request.journal.to) : undefined,
-        registers: request.registers ? [reg(cursor)] : undefined,
-      }
-      return Promise.resolve(vm)
+      return Promise.resolve(viewAt(cursor, request))
+    },
+    stepView(cursor, move, request) {
+      calls.stepView.push([cursor, move, request])
+      let to: number
+      let breakpoint: number | null = null
+      if (move.kind === 'step') {
+        calls.step.push([cursor, move.step, move.direction, move.granularity])
+        to = index.step(cursor, move.step, move.direction, move.granularity)
+      } else if (move.kind === 'runTo') {
+        calls.runTo.push([move.breakpoints, cursor, move.direction])
+        ;({ cursor: to, breakpoint } = runTo(records, move.breakpoints, cursor, move.direction))
+      } else to = move.to
+      let journal = request.journal ? { ...request.journal, top: request.follow?.top ?? request.journal.from } : undefined
+      const f = request.follow
+      if (journal && f && (to < f.top || to >= f.top + f.visible)) journal = { from: to, to: to + journal.to - journal.from, top: to }
+      const view = viewAt(to, { ...request, journal })
+      return Promise.resolve({ cursor: to, breakpoint, journal, view })
+    },
+    exportJsonl(from) {
+      // Pieces of two records; the last adds a summary line.
+      calls.jsonl.push(from)
+      const to = Math.min(rows.length, from + 2)
+      const text = rows.slice(from, to).map((r) => JSON.stringify({ i: r.i, kind: r.kind }) + '\n').join('') + (to === rows.length ? '{"kind":"summary"}\n' : '')
+      return Promise.resolve({ bytes: new TextEncoder().encode(text), from, next: to === rows.length ? null : to, records: to - from })
     },
     find: () => Promise.resolve(null),
     step: (...a) => {
@@ -147,8 +173,10 @@ describe('app store', () => {
     const store = createAppStore(engine)
     await store.getState().load('{}')
     await store.getState().setJournalWindow(1, 3)
-    const [, req] = calls.view[calls.view.length - 1]
-    expect(req).toEqual({ journal: { from: 1, to: 3 } })
+    // A seek to where the cursor is, asking for those rows (and the fields the panel reads) and nothing else.
+    const [cursor, move, req] = calls.stepView[calls.stepView.length - 1]
+    expect([cursor, move]).toEqual([5, { kind: 'seek', to: 5 }])
+    expect(req).toEqual({ journal: { from: 1, to: 3 }, journalFields: ['sid', 'SID', 'pa', 'iova', 'index', 'queue'] })
     expect(store.getState().journalFrom).toBe(1)
     expect(store.getState().journalRows.map((r) => r.i)).toEqual([1, 2])
   })
@@ -168,6 +196,86 @@ describe('app store', () => {
     expect(store.getState().library.map((b) => b.id)).toEqual(['b1'])
     await store.getState().loadBuiltin('b1')
     expect(calls.load).toEqual([{ smmuscope: 1, title: 'b1' }])
+  })
+})
+
+describe('one round trip per step', () => {
+  test('a step is one engine call carrying every visible part of the view', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    const views = calls.view.length
+    const moves = calls.stepView.length
+    await store.getState().stepInto()
+    expect(calls.view.length).toBe(views)
+    expect(calls.stepView.length).toBe(moves + 1)
+    const [from, move, req] = calls.stepView[calls.stepView.length - 1]
+    expect([from, move]).toEqual([0, { kind: 'step', step: 'into', direction: 'forward', granularity: 'record' }])
+    expect(req.journal).toBeDefined()
+    expect(req.registers).toBe(true)
+    expect(req.smmu).toBeDefined()
+    expect(req.hyp).toBeDefined()
+  })
+
+  test('keys pressed before the answer step one after another, each from where the last one stopped', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    await Promise.all([store.getState().stepInto(), store.getState().stepInto()])
+    expect(calls.step).toEqual([
+      [0, 'into', 'forward', 'record'],
+      [1, 'into', 'forward', 'record'],
+    ])
+    expect(store.getState().cursor).toBe(2)
+  })
+
+  test('a move that leaves the rows on screen brings the journal window along, and says where to scroll', async () => {
+    const { engine } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    await store.getState().setJournalWindow(0, 2, { top: 0, visible: 2, span: 2, margin: 0 })
+    expect(store.getState().journalRows.map((r) => r.i)).toEqual([0, 1])
+    await store.getState().stepOver() // 0 -> 3: not among rows 0 and 1 (the fake moves the window to start at 3)
+    const s = store.getState()
+    expect(s.cursor).toBe(3)
+    expect(s.journalWindow).toEqual({ from: 3, to: 5 })
+    expect(s.journalScroll).toEqual({ top: 3 })
+    expect(s.journalFrom).toBe(3)
+    expect(s.journalRows.map((r) => r.i)).toEqual([3, 4])
+  })
+
+  test('a part the step did not change keeps its identity (its panel is not drawn again)', async () => {
+    const { engine } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    const before = store.getState().view?.registers
+    // Cursor 0 -> 1: record 0 is an op, so CMDQ_PROD is 0x0, unchanged, either side.
+    await store.getState().stepInto()
+    expect(store.getState().cursor).toBe(1)
+    expect(store.getState().view?.registers).toBe(before)
+    await store.getState().stepInto() // 1 -> 2: record 1 is an mmio: PROD 0x1, changed
+    expect(store.getState().view?.registers).not.toBe(before)
+    expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x1', changed: true })
+  })
+
+  test('the journal as JSONL: the worker\'s pieces joined in order', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    const seen: [number, number][] = []
+    const blob = await store.getState().journalJsonl((done, total) => seen.push([done, total]))
+    expect(calls.jsonl).toEqual([0, 2, 4])
+    expect(seen).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ])
+    const lines = (await blob!.text()).trimEnd().split('\n')
+    expect(lines.map((l) => (JSON.parse(l) as { i?: number }).i)).toEqual([0, 1, 2, 3, 4, undefined])
   })
 })
 

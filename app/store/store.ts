@@ -4,8 +4,9 @@ import type { EnginePort } from '../bridge/engine-port'
 import { createCursorSlice } from './cursor-slice'
 import { createPersistSlice, type PersistState } from './persist-slice'
 import { createScenarioSlice } from './scenario-slice'
-import { createSelectionSlice } from './selection-slice'
+import { createSelectionSlice, type FullSlice } from './selection-slice'
 import type { AppState, Slice } from './types'
+import { ViewFetcher } from './view-fetch'
 import { createViewSlice } from './view-slice'
 
 export type AppStore = StoreApi<PersistState>
@@ -14,14 +15,17 @@ export type AppStore = StoreApi<PersistState>
 export function createAppStore(engine: EnginePort): AppStore {
   return createStore<PersistState>()(
     immer((...a) => {
-      // The first three slices are typed against AppState; the full state is a
-      // superset they never replace whole, so their set/get serve it unchanged.
+      // The scenario slice is typed against AppState, the others against the
+      // full state; it is a superset they never replace whole, so one set/get serves all.
       const base = a as unknown as Parameters<Slice<AppState>>
+      const full = a as unknown as Parameters<FullSlice<unknown>>
+      // One fetcher: the parts of the view each answer may update are ordered across slices.
+      const fetcher = new ViewFetcher(engine)
       return {
         ...createScenarioSlice(engine)(...base),
-        ...createCursorSlice(engine)(...base),
-        ...createViewSlice(engine)(...base),
-        ...createSelectionSlice(engine)(...(a as unknown as Parameters<ReturnType<typeof createSelectionSlice>>)),
+        ...createCursorSlice(fetcher)(...full),
+        ...createViewSlice(engine, fetcher)(...full),
+        ...createSelectionSlice(engine, fetcher)(...full),
         ...createPersistSlice(engine)(...a),
       }
     }),

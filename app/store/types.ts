@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import type { BuiltinScenario, FindQuery, Granularity, JournalRow, RunSummary, ValidationError, ViewModel } from '../../engine/api-types'
+import type { BuiltinScenario, FindQuery, Granularity, JournalFollow, JournalRow, QueueView, RegisterRow, RunSummary, ValidationError } from '../../engine/api-types'
 
 /** The scenario being shown, and what loading it said. */
 export interface ScenarioSlice {
@@ -53,17 +53,34 @@ export interface CursorSlice {
   continueBack: () => Promise<void>
 }
 
+/** The register file and the queues at the cursor (the parts of the worker's view that follow the cursor alone). */
+export interface StateView {
+  readonly cursor: number
+  readonly records: number
+  readonly registers?: readonly RegisterRow[]
+  readonly cmdq?: QueueView
+  readonly evtq?: QueueView
+}
+
 /** View models from the worker for the visible panels, never engine objects. */
 export interface ViewSlice {
   /** Registers, CMDQ and EVTQ at the cursor. */
-  view: ViewModel | null
+  view: StateView | null
   /** The journal rows [journalFrom, journalFrom + journalRows.length). */
   journalRows: readonly JournalRow[]
   journalFrom: number
   /** The rows the journal panel wants [from, to). */
   journalWindow: { readonly from: number; readonly to: number }
-  setJournalWindow: (from: number, to: number) => Promise<void>
+  /** Which rows the journal panel shows whole, so a cursor move can bring its window along (null: it does not follow). */
+  journalFollow: JournalFollow | null
+  /** Where the journal panel should scroll to after a move took its window along (a new object each time). */
+  journalScroll: { readonly top: number } | null
+  /** The panel scrolled: fetch rows [from, to) (unless that is the window already) and remember what it shows. */
+  setJournalWindow: (from: number, to: number, follow?: JournalFollow | null) => Promise<void>
+  /** Fetch every visible part of the view at the cursor (after a load or an engine restart). */
   refresh: () => Promise<void>
+  /** The loaded run's journal as the CLI's JSONL, built by the worker piece by piece; `progress` hears records done of all. */
+  journalJsonl: (progress?: (done: number, total: number) => void) => Promise<Blob | null>
 }
 
 export type AppState = ScenarioSlice & CursorSlice & ViewSlice

@@ -1,56 +1,45 @@
-import { castDraft } from 'immer'
-import type { ViewRequest } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
-import type { Slice, ViewSlice } from './types'
+import type { FullSlice } from './selection-slice'
+import type { ViewSlice } from './types'
+import type { ViewFetcher } from './view-fetch'
 
-export function createViewSlice(engine: EnginePort): Slice<ViewSlice> {
-  // Responses arrive out of order when the user scrubs; only the newest counts.
-  let stateSeq = 0
-  let journalSeq = 0
-
-  async function fetchView(withState: boolean, get: () => ViewSlice & { cursor: number; records: number }) {
-    const { cursor, records, journalWindow } = get()
-    const from = Math.max(0, Math.min(journalWindow.from, records))
-    const to = Math.max(from, Math.min(journalWindow.to, records))
-    const js = ++journalSeq
-    const ss = withState ? ++stateSeq : stateSeq
-    const request: ViewRequest = withState
-      ? { journal: { from, to }, registers: true, cmdq: {}, evtq: {} }
-      : { journal: { from, to } }
-    return { js, ss, from, vm: await engine.view(cursor, request) }
-  }
-
+export function createViewSlice(engine: EnginePort, fetcher: ViewFetcher): FullSlice<ViewSlice> {
   return (set, get) => ({
     view: null,
     journalRows: [],
     journalFrom: 0,
     journalWindow: { from: 0, to: 64 },
+    journalFollow: null,
+    journalScroll: null,
 
-    async setJournalWindow(from, to) {
+    async setJournalWindow(from, to, follow) {
       const w = get().journalWindow
-      if (w.from === from && w.to === to) return
+      const same = w.from === from && w.to === to
       set((s) => {
-        s.journalWindow = { from, to }
+        if (follow !== undefined) s.journalFollow = follow
+        if (!same) s.journalWindow = { from, to }
       })
-      if (get().summary === null) return
-      const { js, from: f, vm } = await fetchView(false, get)
-      if (js !== journalSeq) return
-      set((s) => {
-        s.journalRows = castDraft(vm.journal ?? [])
-        s.journalFrom = f
-      })
+      if (!same) await fetcher.pull(get, set, ['journal'])
     },
 
-    async refresh() {
-      if (get().summary === null) return
-      const { js, ss, from, vm } = await fetchView(true, get)
-      set((s) => {
-        if (ss === stateSeq) s.view = castDraft(vm)
-        if (js === journalSeq) {
-          s.journalRows = castDraft(vm.journal ?? [])
-          s.journalFrom = from
-        }
-      })
+    // A seek to the cursor: the journal window follows it (a run opens at its end).
+    refresh: () => fetcher.move(get, set, () => ({ kind: 'seek', to: get().cursor })),
+
+    async journalJsonl(progress) {
+      const summary = get().summary
+      if (summary === null) return null
+      // Pieces of a few MiB, each within a call's deadline; their bytes are transferred, not copied.
+      const parts: Uint8Array<ArrayBuffer>[] = []
+      let from: number | null = 0
+      while (from !== null) {
+        const chunk = await engine.exportJsonl(from)
+        // Another scenario loaded meanwhile: the pieces would mix two runs.
+        if (get().summary !== summary) return null
+        parts.push(chunk.bytes)
+        from = chunk.next
+        progress?.(chunk.next ?? summary.records, summary.records)
+      }
+      return new Blob(parts, { type: 'application/x-ndjson' })
     },
   })
 }

@@ -10,7 +10,7 @@ import { Machine } from '../machine'
 import { validateScenario } from '../scenario/validate'
 import { SCENARIO_HOOKS } from '../api'
 import { decodeShareUrl } from '../scenario/url'
-import { toTraceRecord, traceText } from '../trace/format'
+import { summaryRecord, toTraceRecord, traceText } from '../trace/format'
 
 const USAGE = 'usage: smmuscope run FILE|URL [--jsonl] [--until N]\n  --jsonl     one JSON record per line\n  --until N   run only steps[0..N)'
 
@@ -83,19 +83,11 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
     else out(`${String(i).padStart(6)} ${'  '.repeat(rec.depth)}${rec.actor.padEnd(8)} ${rec.kind.padEnd(14)} ${traceText(rec)}`)
   })
   const failed = m.expectations.filter((e) => !e.ok)
-  const summary = {
-    kind: 'summary',
-    title: v.scenario.title,
-    records: m.j.length,
-    steps: args.until === undefined ? v.scenario.steps.length : Math.min(args.until, v.scenario.steps.length),
-    expectations: m.expectations.length,
-    failed: failed.length,
-    stopped: m.stopped,
-  }
-  if (args.jsonl) out(JSON.stringify({ i: m.j.length, depth: 0, actor: 'scenario', ...summary }))
+  const steps = args.until === undefined ? v.scenario.steps.length : Math.min(args.until, v.scenario.steps.length)
+  if (args.jsonl) out(JSON.stringify(summaryRecord({ title: v.scenario.title, records: m.j.length, steps, expectations: m.expectations, stopped: m.stopped })))
   else {
     out('')
-    out(`${summary.title}: ${summary.records} records, ${summary.steps} steps, ${summary.expectations - summary.failed}/${summary.expectations} expectations hold`)
+    out(`${v.scenario.title}: ${m.j.length} records, ${steps} steps, ${m.expectations.length - failed.length}/${m.expectations.length} expectations hold`)
     for (const f of failed) out(`  FAILED steps[${f.step}]: ${f.message}`)
     if (m.stopped) out(`  STOPPED at steps[${m.stopped.step}]: ${m.stopped.message}`)
   }

@@ -337,3 +337,29 @@ export function traceText(rec: JRecord): string {
     }
   }
 }
+
+/** What the trace's closing `summary` record is made from (engine/cli/main.ts and the app's JSONL export). */
+export interface RunOutcome {
+  readonly title: string
+  readonly records: number
+  /** Steps run (all of them, or the CLI's --until). */
+  readonly steps: number
+  readonly expectations: readonly { readonly ok: boolean }[]
+  readonly stopped?: { readonly step: number; readonly message: string }
+}
+
+/** The summary record that follows the journal in `--jsonl` output, field for field. */
+export function summaryRecord(o: RunOutcome): Record<string, unknown> {
+  return {
+    i: o.records,
+    depth: 0,
+    actor: 'scenario',
+    kind: 'summary',
+    title: o.title,
+    records: o.records,
+    steps: o.steps,
+    expectations: o.expectations.length,
+    failed: o.expectations.filter((e) => !e.ok).length,
+    stopped: o.stopped,
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest'
+import { reuse } from './reuse'
+
+describe('reuse: unchanged parts of a view keep their identity', () => {
+  test('an equal view is the previous object itself', () => {
+    const prev = { cursor: 3, registers: [{ name: 'CR0', value: '0x1', fields: [{ name: 'SMMUEN', value: '0x1' }] }] }
+    const next = structuredClone(prev)
+    expect(reuse(prev, next)).toBe(prev)
+  })
+
+  test('one changed register: a new list and row, the other rows and the untouched parts are the old objects', () => {
+    const cr0 = { name: 'CR0', value: '0x1', changed: false }
+    const prod = { name: 'CMDQ_PROD', value: '0x2', changed: false }
+    const evtq = { name: 'EVENTQ', prod: 0, entries: [] }
+    const prev = { cursor: 4, registers: [cr0, prod], evtq }
+    const next = { cursor: 5, registers: [{ ...cr0 }, { name: 'CMDQ_PROD', value: '0x3', changed: true }], evtq: structuredClone(evtq) }
+    const r = reuse(prev, next)
+    expect(r).not.toBe(prev)
+    expect(r).toEqual(next)
+    expect(r.registers).not.toBe(prev.registers)
+    expect(r.registers[0]).toBe(cr0)
+    expect(r.registers[1]).not.toBe(prod)
+    expect(r.evtq).toBe(evtq)
+  })
+
+  test('a scrolled window: rows are matched by their record index, not their position', () => {
+    const row = (i: number) => ({ i, depth: 1, kind: 'mmio', text: `r${i}`, fields: { reg: 'CR0' } })
+    const prev = [row(10), row(11), row(12)]
+    const next = [row(11), row(12), row(13)]
+    const r = reuse(prev, next)
+    expect(r[0]).toBe(prev[1])
+    expect(r[1]).toBe(prev[2])
+    expect(r[2]).toBe(next[2])
+  })
+
+  test('a key that repeats in the old rows falls back to positions', () => {
+    const prev = [{ name: 'a', v: 1 }, { name: 'a', v: 2 }]
+    const next = [{ name: 'a', v: 2 }, { name: 'a', v: 1 }]
+    const r = reuse(prev, next)
+    expect(r).toEqual(next)
+    expect(r[0]).not.toBe(prev[1])
+  })
+
+  test('a field that disappears or appears changes the object', () => {
+    const prev = { a: 1, b: 2 }
+    expect(reuse(prev, { a: 1 })).toEqual({ a: 1 })
+    expect(reuse(prev, { a: 1 })).not.toBe(prev)
+    const one = { a: 1 }
+    expect(reuse(one, { a: 1, b: 2 })).not.toBe(one)
+    expect(reuse(one, { a: 1, b: 2 })).toEqual({ a: 1, b: 2 })
+  })
+
+  test('values of other kinds are taken from the new view', () => {
+    expect(reuse(null, { a: 1 })).toEqual({ a: 1 })
+    expect(reuse([1, 2], { 0: 1, 1: 2 })).toEqual({ 0: 1, 1: 2 })
+    expect(reuse(Number.NaN, Number.NaN)).toBeNaN()
+    expect(reuse('0x1', '0x2')).toBe('0x2')
+  })
+})

@@ -1,0 +1,200 @@
+/**
+ * What the app asks the worker for, in one round trip: the parts of the
+ * view the visible panels need, and how an answer lands in the store.
+ *
+ * A view has three parts, each refetched on its own occasion: the journal
+ * rows in the journal panel's window (scrolling), the register file and
+ * queues (the cursor), and the SMMU / hypervisor structure views (the
+ * cursor, the selection, the centre tab). A cursor move asks for all three
+ * at once. Every fetch is the engine's stepView (a move, or a seek to the
+ * cursor where it is), and fetches run one after another: each plans its
+ * request from the state the one before left, so an answer always belongs
+ * to the cursor and selection on screen.
+ */
+import { castDraft } from 'immer'
+import type { CursorMove, HypViewRequest, JournalWindow, MoveResult, MoveViewRequest, SmmuViewRequest, ViewModel } from '../../engine/api-types'
+import type { EnginePort } from '../bridge/engine-port'
+import { reuse } from './reuse'
+import type { FullState } from './selection-slice'
+
+export type ViewPart = 'journal' | 'state' | 'smmu'
+
+export const ALL_PARTS: readonly ViewPart[] = ['journal', 'state', 'smmu']
+
+/** Rows of the CD table fetched at once. */
+export const CD_PAGE = 64
+
+/** The fields of a journal row the journal panel reads (to mark rows about the linked selection); the rest stay in the worker. */
+export const JOURNAL_ROW_FIELDS: readonly string[] = ['sid', 'SID', 'pa', 'iova', 'index', 'queue']
+
+/** One request: what it asked for, for which run and cursor. */
+export interface ViewFetch {
+  readonly request: MoveViewRequest
+  readonly parts: readonly ViewPart[]
+  readonly move: boolean
+  readonly summary: unknown
+  readonly cursor: number
+  /** The journal rows asked for start here (the answer may move the window when it follows the cursor). */
+  readonly journalFrom: number
+  /** The run whose timeline strip is asked for (it changes only with the run: fetched once per run). */
+  readonly timelineFor: unknown
+}
+
+type Get = () => FullState
+type Set = (edit: (s: FullState) => void) => void
+
+export class ViewFetcher {
+  constructor(private readonly engine: EnginePort) {}
+
+  private queue: Promise<unknown> = Promise.resolve()
+  /** Jobs waiting to start, by key: asking again for one that waits joins it (it plans from the newest state when it starts). */
+  private readonly waiting = new Map<string, Promise<void>>()
+  /** The cursor of the last answer, and the cursor the caches and STEs mark changes since. */
+  private lastCursor = -1
+  private since: number | undefined = undefined
+  private timelineFor: unknown = null
+
+  /** Run `job` after every fetch asked for before it (the worker answers in order; the store changes in the same order). */
+  run(job: () => Promise<void>, key?: string): Promise<void> {
+    if (key !== undefined) {
+      const w = this.waiting.get(key)
+      if (w !== undefined) return w
+    }
+    const p = this.queue.then(() => {
+      if (key !== undefined) this.waiting.delete(key)
+      return job()
+    })
+    if (key !== undefined) this.waiting.set(key, p)
+    this.queue = p.catch(() => undefined)
+    return p
+  }
+
+  /** Fetch `parts` of the view at the cursor (a seek to where it is); fetches asked for again while they wait are one. */
+  pull(get: Get, set: Set, parts: readonly ViewPart[]): Promise<void> {
+    return this.run(async () => {
+      const st = get()
+      if (st.summary === null) return
+      const f = this.plan(st, parts, false)
+      const r = await this.engine.stepView(st.cursor, { kind: 'seek', to: st.cursor }, f.request)
+      const edit = this.apply(get(), f, r.view, r.journal)
+      if (edit !== null) set(edit)
+    }, parts.join())
+  }
+
+  /**
+   * Move the cursor (`move` is asked when the job starts, from the cursor
+   * the moves before it left; null: stay) and fetch every part of the view
+   * there, in one round trip; `also` edits the store with the answer.
+   */
+  move(get: Get, set: Set, move: () => CursorMove | null, also?: (s: FullState, r: MoveResult) => void): Promise<void> {
+    return this.run(async () => {
+      const st = get()
+      const mv = st.summary === null ? null : move()
+      if (mv === null) return
+      const f = this.plan(st, ALL_PARTS, true)
+      const r = await this.engine.stepView(st.cursor, mv, f.request)
+      const edit = this.apply(get(), f, r.view, r.journal)
+      // Another run was loaded, or the cursor was set again meanwhile (that seek's own answer follows).
+      if (edit === null || get().cursor !== st.cursor) return
+      set((s) => {
+        s.cursor = r.cursor
+        edit(s)
+        also?.(s, r)
+      })
+    })
+  }
+
+  /**
+   * The request for `parts` at the state's cursor; with `move`, for the
+   * cursor a move from there reaches (the journal window follows it, and
+   * changes are marked since the cursor the move starts from).
+   */
+  plan(s: FullState, parts: readonly ViewPart[], move: boolean): ViewFetch {
+    const has = (p: ViewPart) => parts.includes(p)
+    if (!move && s.cursor !== this.lastCursor) this.moved(s.cursor)
+    // Changes are marked since the cursor of the last answer (a seek may show its cursor before its answer);
+    // the engine clamps `since` to the record before the new cursor: a move backwards marks that record only.
+    const since = move ? (this.lastCursor >= 0 ? this.lastCursor : s.cursor) : this.since
+    const from = Math.max(0, Math.min(s.journalWindow.from, s.records))
+    const to = Math.max(from, Math.min(s.journalWindow.to, s.records))
+    const tab = s.centreTab
+    const wantTimeline = has('smmu') && this.timelineFor !== s.summary
+    const request: MoveViewRequest = {
+      journal: has('journal') ? { from, to } : undefined,
+      journalFields: has('journal') ? JOURNAL_ROW_FIELDS : undefined,
+      follow: has('journal') && move && s.journalFollow !== null ? s.journalFollow : undefined,
+      registers: has('state') ? true : undefined,
+      // Under pKVM the queues panel shows the host's and the shadow CMDQ (hyp.cmdq) instead.
+      cmdq: has('state') && tab === 'queues' && s.hyp === null ? {} : undefined,
+      evtq: has('state') && tab === 'queues' ? {} : undefined,
+      smmu: has('smmu') ? smmuRequest(s, since) : undefined,
+      hyp: has('smmu') ? hypRequest(s) : undefined,
+      timeline: wantTimeline || undefined,
+    }
+    return { request, parts, move, summary: s.summary, cursor: s.cursor, journalFrom: from, timelineFor: wantTimeline ? s.summary : undefined }
+  }
+
+  /**
+   * The store edit for an answer at cursor `vm.cursor` (null when another
+   * run was loaded meanwhile): each part asked for, unchanged parts keeping
+   * their identity (panels showing them are not drawn again).
+   */
+  apply(prev: FullState, f: ViewFetch, vm: ViewModel, win?: JournalWindow): ((s: FullState) => void) | null {
+    if (prev.summary !== f.summary || (!f.move && prev.cursor !== f.cursor)) return null
+    if (vm.cursor !== this.lastCursor) this.moved(vm.cursor)
+    if (f.timelineFor !== undefined && vm.timeline) this.timelineFor = f.timelineFor
+    const has = (p: ViewPart) => f.parts.includes(p)
+    const journal = has('journal') ? reuse(prev.journalRows, vm.journal ?? []) : undefined
+    const view = has('state') ? reuse(prev.view, { cursor: vm.cursor, records: vm.records, registers: vm.registers, cmdq: vm.cmdq, evtq: vm.evtq }) : undefined
+    const smmu = has('smmu') ? reuse(prev.smmu, vm.smmu ?? null) : undefined
+    const hyp = has('smmu') ? reuse(prev.hyp, vm.hyp ?? null) : undefined
+    const moved = journal !== undefined && win !== undefined && (win.from !== f.request.journal?.from || win.to !== f.request.journal.to)
+    return (s) => {
+      if (journal !== undefined) {
+        s.journalRows = castDraft(journal)
+        s.journalFrom = win?.from ?? f.journalFrom
+        if (moved) {
+          s.journalWindow = { from: win.from, to: win.to }
+          s.journalScroll = { top: win.top }
+        }
+      }
+      if (view !== undefined) s.view = castDraft(view)
+      if (smmu !== undefined) s.smmu = castDraft(smmu)
+      if (hyp !== undefined) s.hyp = castDraft(hyp)
+      if (vm.timeline && f.timelineFor !== undefined) s.timeline = castDraft(vm.timeline)
+    }
+  }
+
+  /** A step forwards marks what all its records did; any other move, the record before the cursor. */
+  private moved(cursor: number): void {
+    this.since = this.lastCursor >= 0 && this.lastCursor < cursor ? this.lastCursor : undefined
+    this.lastCursor = cursor
+  }
+}
+
+function smmuRequest(st: FullState, since: number | undefined): SmmuViewRequest {
+  const tab = st.centreTab
+  return {
+    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, since } : undefined,
+    cd: tab === 'streams' && st.cdSid !== null ? { sid: st.cdSid, from: st.cdFrom, to: st.cdFrom + CD_PAGE } : undefined,
+    walk: tab === 'walk' ? { at: st.walkAt ?? undefined } : undefined,
+    iotlb: tab === 'caches' ? { since } : undefined,
+    cfgcache: tab === 'caches' ? { since } : undefined,
+    inspect: st.inspecting ?? undefined,
+    related: st.selection ?? undefined,
+  }
+}
+
+function hypRequest(st: FullState): HypViewRequest {
+  const tab = st.centreTab
+  return {
+    cmdq: tab === 'queues' ? {} : undefined,
+    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to } : undefined,
+    traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + 40 }) : undefined,
+    memmap: tab === 'memory' ? (st.memRange ?? {}) : undefined,
+    page: tab === 'memory' && st.memPage !== null ? { pa: st.memPage } : undefined,
+    hostCommand: st.hostCommand ?? undefined,
+    // The register panel is always on screen: under pKVM it shows the host's view beside the hardware's.
+    registers: true,
+  }
+}

@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url'
+import { describe, expect, test } from 'vitest'
+import { builtins, createEngine } from './api'
+import { main } from './cli/main'
+
+/**
+ * The combined call (stepView: move, then the view there, one round trip)
+ * and the JSONL export the app downloads.
+ */
+
+const RAW_CMDQ = builtins().find((b) => b.id === 'raw-cmdq')!.scenario
+const RAW_CMDQ_FILE = fileURLToPath(new URL('./scenario/builtin/raw-cmdq.json', import.meta.url))
+
+function loaded() {
+  const e = createEngine()
+  const r = e.load(structuredClone(RAW_CMDQ))
+  if (!r.ok) throw new Error('raw-cmdq does not load')
+  return { e, records: r.summary.records }
+}
+
+describe('stepView', () => {
+  test('is the step and the view it replaces, in one call', () => {
+    const { e } = loaded()
+    const req = { registers: true, cmdq: {}, evtq: {}, journal: { from: 0, to: 30 } }
+    let c = 0
+    for (const [step, direction, granularity] of [['into', 'forward', 'record'], ['over', 'forward', 'op'], ['into', 'forward', 'command'], ['out', 'forward', 'record'], ['over', 'backward', 'op']] as const) {
+      const r = e.stepView(c, { kind: 'step', step, direction, granularity }, req)
+      const to = e.step(c, step, direction, granularity)
+      expect(r.cursor).toBe(to)
+      expect(r.breakpoint).toBeNull()
+      expect(r.view).toEqual(e.view(to, req))
+      c = to
+    }
+  })
+
+  test('continues to a breakpoint and names it', () => {
+    const { e } = loaded()
+    const bps = [{ kind: 'event' }, { kind: 'mmio', reg: 'CMDQ_PROD' }]
+    const r = e.stepView(0, { kind: 'runTo', breakpoints: bps, direction: 'forward' }, { registers: true })
+    expect(r).toMatchObject(e.runTo(bps, 0, 'forward'))
+    expect(r.breakpoint).not.toBeNull()
+    expect(r.view.cursor).toBe(r.cursor)
+  })
+
+  test('the journal window follows the cursor as a debugger scrolls: by a row or two, or centred after a jump', () => {
+    const { e, records } = loaded()
+    expect(records).toBe(81) // the CLI prints 81 records for raw-cmdq.json
+    // On screen: rows [top, top + 15) whole, 15 spanned, 20 more each side; two rows of context at each edge.
+    const follow = { visible: 15, span: 15, margin: 20 }
+    const seek = (to: number, top: number) => e.stepView(0, { kind: 'seek', to }, { journal: { from: Math.max(0, top - 20), to: top + 35 }, follow: { ...follow, top } })
+    // Row 10 of rows 0-14 keeps two rows below it: nothing moves.
+    expect(seek(10, 0).journal).toEqual({ from: 0, to: 35, top: 0 })
+    // Row 0 at the top of the journal: the window cannot go higher.
+    expect(seek(0, 0).journal).toEqual({ from: 0, to: 35, top: 0 })
+    // Row 14 is the last whole row: two rows move up, so rows 15 and 16 show below it; top 14 - 15 + 1 + 2 = 2, window [0, 2 + 15 + 20).
+    expect(seek(14, 0).journal).toEqual({ from: 0, to: 37, top: 2 })
+    // Row 34 above rows 33-47's context: top 34 - 2 = 32, window [12, 67).
+    expect(seek(34, 33).journal).toEqual({ from: 12, to: 67, top: 32 })
+    // Row 40 from rows 0-14 is more than a screen away: centred, top = 40 - floor(15 / 2) = 33; window [13, 68).
+    const r = seek(40, 0)
+    expect(r.journal).toEqual({ from: 13, to: 68, top: 33 })
+    expect(r.view.journal!.map((x) => x.i)).toEqual(Array.from({ length: 55 }, (_, k) => 13 + k))
+    // The end of the run (cursor 81): the top stops at 81 + 1 - 15 = 67, so the "end of run" row is the last whole one.
+    const end = seek(81, 33)
+    expect(end.journal).toEqual({ from: 47, to: 102, top: 67 })
+    expect(end.view.journal!.map((x) => x.i)).toEqual(Array.from({ length: 34 }, (_, k) => 47 + k))
+    // Back near the start: centred at 3 - 7 < 0, clamped to 0.
+    expect(seek(3, 67).journal).toEqual({ from: 0, to: 35, top: 0 })
+  })
+
+  test('journalFields keeps only the named fields of each row, as view() gives them (page writes included)', () => {
+    const e = createEngine()
+    const r = e.load(structuredClone(builtins().find((b) => b.id === 'boot-pkvm')!.scenario))
+    if (!r.ok) throw new Error('boot-pkvm does not load')
+    const keys = ['sid', 'SID', 'pa', 'iova', 'index', 'queue']
+    const pick = (f: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(f).filter(([k]) => keys.includes(k)))
+    const n = r.summary.records
+    const full = e.view(0, { journal: { from: 0, to: n } }).journal!
+    const slim = e.stepView(0, { kind: 'seek', to: 0 }, { journal: { from: 0, to: n }, journalFields: keys }).view.journal!
+    expect(slim).toEqual(full.map((x) => ({ ...x, fields: pick(x.fields) })))
+    // boot-pkvm builds page tables: 4 KiB page writes whose address is kept.
+    expect(full.some((x) => x.kind === 'mem.write' && x.fields.size === 4096 && typeof slim[x.i].fields.pa === 'number')).toBe(true)
+  })
+
+  test('bad arguments are refused with the call and the argument named', () => {
+    const { e } = loaded()
+    expect(() => e.stepView(0, { kind: 'jump' } as never, {})).toThrow(/^stepView: move\.kind must be one of step, seek, runTo, got "jump"/)
+    expect(() => e.stepView(0, { kind: 'seek', to: Number.NaN }, {})).toThrow(/^stepView: the cursor must be a record index/)
+    expect(() => e.stepView(0, { kind: 'step', step: 'sideways', direction: 'forward' } as never, {})).toThrow(/^step: kind must be one of into, over, out/)
+  })
+})
+
+describe('exportJsonl', () => {
+  test('the pieces joined are the CLI\'s --jsonl output, byte for byte', () => {
+    const lines: string[] = []
+    expect(main(['run', RAW_CMDQ_FILE, '--jsonl'], (s) => lines.push(s), () => undefined)).toBe(0)
+    const cli = lines.join('\n') + '\n'
+    const { e, records } = loaded()
+    const pieces = []
+    for (let from: number | null = 0; from !== null; ) {
+      const p = e.exportJsonl(from, 10)
+      pieces.push(p)
+      from = p.next
+    }
+    // 81 records in pieces of 10: nine pieces, the last with one record and the summary line.
+    expect(pieces.map((p) => [p.from, p.records, p.next])).toEqual([...Array.from({ length: 8 }, (_, k) => [10 * k, 10, 10 * k + 10]), [80, 1, null]])
+    expect(records).toBe(81)
+    const text = pieces.map((p) => new TextDecoder().decode(p.bytes)).join('')
+    expect(text).toBe(cli)
+  })
+
+  test('a start past the end gives the summary line alone', () => {
+    const { e } = loaded()
+    const p = e.exportJsonl(500)
+    expect(p).toMatchObject({ from: 81, records: 0, next: null })
+    expect(JSON.parse(new TextDecoder().decode(p.bytes))).toMatchObject({ i: 81, kind: 'summary', records: 81, failed: 0 })
+  })
+})
