@@ -107,7 +107,7 @@ export interface QueueView {
   readonly prodIndex: number
   readonly consIndex: number
   readonly err: number
-  /** Entries in the requested window. */
+  /** Entries in the requested window (of slots). */
   readonly entries: readonly QueueEntryRow[]
 }
 
@@ -269,7 +269,7 @@ export interface StrtabRequest {
   readonly since?: number
 }
 
-/** One level-1 Stream Table Descriptor covering part of the window. */
+/** One level-1 Stream Table Descriptor covering part of the window (of SIDs). */
 export interface L1StdRow {
   readonly index: number
   readonly address: string

@@ -148,7 +148,7 @@ const MOVES = ['step', 'seek', 'runTo'] as const
  * a debugger's source view scrolls: kept while the cursor's row is on
  * screen with two rows of context, moved by as few rows as bring it back,
  * and, after a jump further than a screen, centred on it. The panel scrolls
- * to `top` and then asks for exactly this window.
+ * to `top` and then asks for exactly this window (of rows).
  */
 function followWindow(w: { readonly from: number; readonly to: number }, cursor: number, records: number, f: JournalFollow): JournalWindow {
   const int = (v: unknown, min: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.trunc(v)) : min)

@@ -149,7 +149,7 @@ export type Step = StepBase &
     | {
         readonly op: 'mmio'
         readonly access: 'read' | 'write'
-        /** A register name without the SMMU_ prefix, or a byte offset in the MMIO window. */
+        /** A register name without the SMMU_ prefix, or a byte offset in the MMIO window (0x0-0x1FFFF). */
         readonly reg: string | number
         readonly value?: bigint
         /** Access size in bytes; absent: the register's own width. Sizes other than 4 and 8 are for experiments (the SMMU and pKVM refuse them). */

@@ -8,7 +8,7 @@
 import { parseNumber, parseSafe, quote, typeName } from './numbers'
 
 export interface ValidationError {
-  /** JSON path into the scenario: "steps[3].iova"; "" for the whole document. */
+  /** JSON path into the scenario: "steps[3].iova"; "" for the whole input. */
   readonly path: string
   readonly message: string
 }

@@ -474,7 +474,7 @@ class StepReader {
     return { op, guest, ipa, ...(pa !== undefined && { pa }), ...(prot !== undefined && { prot }) }
   }
 
-  /** A register by name (hook-checked) or by offset in the MMIO window. */
+  /** A register by name (hook-checked) or by offset in the MMIO window (0x0-0x1FFFF). */
   reg(key: string, size?: number): string | number | undefined {
     const { r } = this
     const v = this.req(key, 'a register name without SMMU_ (CR0, CMDQ_PROD, …) or an offset')

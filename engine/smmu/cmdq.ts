@@ -88,7 +88,7 @@ function legality(s: Smmu, cmd: Command): Verdict {
   switch (cmd.op) {
     case 'CFGI_CD':
     case 'CFGI_CD_ALL':
-      // "This command raises CERROR_ILL when stage 1 is not implemented" (IHI 0070 4.3.3, 4.3.4).
+      // CFGI_CD(_ALL) raise CERROR_ILL when the SMMU has no stage 1 (IHI 0070 4.3.3, 4.3.4).
       if (!f.s1p) return { ill: `${cmd.op} needs stage 1 (IDR0.S1P=0)` }
       return cmd.SSec ? { ill: `${cmd.op} with SSec=1 on the Non-secure command queue` } : null
     case 'CFGI_STE':
