@@ -1,3 +1,4 @@
+import { useScrollViewport } from '../components/useScrollViewport'
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { JournalRow, Related } from '../../engine/api-types'
 import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
@@ -89,7 +90,6 @@ export function Journal() {
   const rowsFor = useSel((s) => s.journalRowsFor)
   const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
-  const [viewport, setViewport] = useState({ top: 0, height: 600 })
   const [collapsed, setCollapsed] = useState<ReadonlyMap<number, number>>(new Map())
   const [pieces, setPieces] = useState<readonly JournalRow[]>([])
   const hidden = useMemo(() => hiddenRanges(collapsed), [collapsed])
@@ -106,23 +106,7 @@ export function Journal() {
   }, [cursor, hidden])
 
   // The scroll position as last seen or set, so the effects below never read layout (a forced reflow per step).
-  const pos = useRef({ top: 0, height: 600 })
-  useLayoutEffect(() => {
-    const el = ref.current
-    if (el === null) return
-    const update = () => {
-      pos.current = { top: el.scrollTop, height: el.clientHeight }
-      setViewport(pos.current)
-    }
-    update()
-    const ro = new ResizeObserver(update)
-    ro.observe(el)
-    el.addEventListener('scroll', update, { passive: true })
-    return () => {
-      ro.disconnect()
-      el.removeEventListener('scroll', update)
-    }
-  }, [])
+  const { viewport, pos } = useScrollViewport(ref, 600)
 
   const g = journalGeometry(viewport.top, viewport.height, ROW_HEIGHT, OVERSCAN)
   const { p0, p1 } = g

@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { useScrollViewport } from '../components/useScrollViewport'
 import type { SteRow, StrtabTable, StrtabView } from '../../engine/api-types'
 import { RawWords } from '../components/RawWords'
 import { useRelated } from '../components/useRelated'
@@ -104,27 +105,11 @@ export function StreamTable() {
   const inspecting = useSel((s) => s.inspecting)
   const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
-  const [viewport, setViewport] = useState({ top: 0, height: 400 })
+  const { viewport } = useScrollViewport(ref, 400)
   const [first, setFirst] = useState(0)
   const [goto, setGoto] = useState('')
   const sidCount = v?.sidCount ?? 0
   const rowsShown = Math.max(0, Math.min(MAX_ROWS, sidCount - first))
-
-  useLayoutEffect(() => {
-    const el = ref.current
-    if (el === null) return
-    const update = () => {
-      setViewport({ top: el.scrollTop, height: el.clientHeight })
-    }
-    update()
-    const ro = new ResizeObserver(update)
-    ro.observe(el)
-    el.addEventListener('scroll', update, { passive: true })
-    return () => {
-      ro.disconnect()
-      el.removeEventListener('scroll', update)
-    }
-  }, [])
 
   useEffect(() => {
     const from = first + Math.max(0, Math.floor(viewport.top / STE_ROW_H) - OVERSCAN)
