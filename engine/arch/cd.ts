@@ -3,11 +3,10 @@
  * (Linux's CTXDESC_CD_n_*). Word 0 is the stage-1 TCR and the ASID, words
  * 1 and 2 the two translation table bases, words 3 and 4 MAIR and AMAIR.
  */
+import { SHAREABILITY, WALK_CACHE } from './attrs'
 import { layout, type FieldInput } from './layout'
 import { PA_SIZE_VALUES } from './registers'
 
-const TCR_CACHE = { NC: 0, WBWA: 1, WT: 2, WB: 3 } as const
-const SH = { NSH: 0, OSH: 2, ISH: 3 } as const
 
 /** TG0 and TG1 encode the granule differently (as TCR_EL1.TG0/TG1 do). */
 export const TG0_VALUES = { '4K': 0, '64K': 1, '16K': 2 } as const
@@ -16,16 +15,16 @@ export const TG1_VALUES = { '16K': 1, '4K': 2, '64K': 3 } as const
 export const CD = layout('CD', { words: 8, ref: 'IHI 0070 5.4', title: 'Context Descriptor' }, {
   T0SZ: { word: 0, bits: [5, 0], desc: 'TT0 input size is 64 - T0SZ bits' },
   TG0: { word: 0, bits: [7, 6], values: TG0_VALUES, desc: 'TT0 granule' },
-  IR0: { word: 0, bits: [9, 8], values: TCR_CACHE, desc: 'TT0 walk inner cacheability' },
-  OR0: { word: 0, bits: [11, 10], values: TCR_CACHE, desc: 'TT0 walk outer cacheability' },
-  SH0: { word: 0, bits: [13, 12], values: SH, desc: 'TT0 walk shareability' },
+  IR0: { word: 0, bits: [9, 8], values: WALK_CACHE, desc: 'TT0 walk inner cacheability' },
+  OR0: { word: 0, bits: [11, 10], values: WALK_CACHE, desc: 'TT0 walk outer cacheability' },
+  SH0: { word: 0, bits: [13, 12], values: SHAREABILITY, desc: 'TT0 walk shareability' },
   EPD0: { word: 0, bits: [14, 14], desc: 'TT0 disabled: addresses it covers fault' },
   ENDI: { word: 0, bits: [15, 15], desc: 'Translation tables are big-endian' },
   T1SZ: { word: 0, bits: [21, 16], desc: 'TT1 input size is 64 - T1SZ bits' },
   TG1: { word: 0, bits: [23, 22], values: TG1_VALUES, desc: 'TT1 granule' },
-  IR1: { word: 0, bits: [25, 24], values: TCR_CACHE, desc: 'TT1 walk inner cacheability' },
-  OR1: { word: 0, bits: [27, 26], values: TCR_CACHE, desc: 'TT1 walk outer cacheability' },
-  SH1: { word: 0, bits: [29, 28], values: SH, desc: 'TT1 walk shareability' },
+  IR1: { word: 0, bits: [25, 24], values: WALK_CACHE, desc: 'TT1 walk inner cacheability' },
+  OR1: { word: 0, bits: [27, 26], values: WALK_CACHE, desc: 'TT1 walk outer cacheability' },
+  SH1: { word: 0, bits: [29, 28], values: SHAREABILITY, desc: 'TT1 walk shareability' },
   EPD1: { word: 0, bits: [30, 30], desc: 'TT1 disabled: addresses it covers fault' },
   V: { word: 0, bits: [31, 31], desc: 'CD valid; V=0 transactions abort with C_BAD_CD' },
   IPS: { word: 0, bits: [34, 32], values: PA_SIZE_VALUES, desc: 'Stage-1 output (intermediate physical) address size' },

@@ -3,6 +3,7 @@
  * reset value, access and the architectural field layout of every register.
  * The device model, the MMIO trap log and the register panel all read this table.
  */
+import { SHAREABILITY } from './attrs'
 import { layout, type FieldSpec, type Layout } from './layout'
 
 export type RegAccess = 'rw' | 'ro' | 'wo'
@@ -50,7 +51,6 @@ function reg<L extends Layout>(
 
 // Named values shared by several fields (values, not positions).
 const CACHEABILITY = { NC: 0, WB: 1, WT: 2 } as const
-const SHAREABILITY = { NSH: 0, OSH: 2, ISH: 3 } as const
 /** IDR5.OAS / CD.IPS / STE.S2PS encoding of a physical address size (IHI 0070 6.3.6). */
 export const PA_SIZE_VALUES = { '32-bit': 0, '36-bit': 1, '40-bit': 2, '42-bit': 3, '44-bit': 4, '48-bit': 5, '52-bit': 6 } as const
 

@@ -4,12 +4,10 @@
  * (STRTAB_STE_n_*); words 4-7 hold only Secure / SMMUv3.2+ fields the model
  * does not implement, so they are declared RES0 here.
  */
+import { FETCH_CACHE, SHAREABILITY, WALK_CACHE } from './attrs'
 import { layout, type FieldInput } from './layout'
 import { PA_SIZE_VALUES } from './registers'
 
-const CACHE = { NC: 0, WBRA: 1, WT: 2, WB: 3 } as const
-const TCR_CACHE = { NC: 0, WBWA: 1, WT: 2, WB: 3 } as const
-const SH = { NSH: 0, OSH: 2, ISH: 3 } as const
 
 export const STE = layout('STE', { words: 8, ref: 'IHI 0070 5.2', title: 'Stream Table Entry' }, {
   // Word 0: validity, configuration and the stage-1 context pointer.
@@ -21,9 +19,9 @@ export const STE = layout('STE', { words: 8, ref: 'IHI 0070 5.2', title: 'Stream
   S1CDMax: { word: 0, bits: [63, 59], desc: 'log2 of the number of CDs (0: one CD, substreams disabled)' },
   // Word 1: stage-1 walk attributes, stream world and attribute overrides.
   S1DSS: { word: 1, bits: [1, 0], values: { terminate: 0, bypass: 1, ssid0: 2 }, desc: 'Default substream: what traffic without a SubstreamID does when S1CDMax > 0' },
-  S1CIR: { word: 1, bits: [3, 2], values: CACHE, desc: 'Inner cacheability of CD and L1CD fetches' },
-  S1COR: { word: 1, bits: [5, 4], values: CACHE, desc: 'Outer cacheability of CD and L1CD fetches' },
-  S1CSH: { word: 1, bits: [7, 6], values: SH, desc: 'Shareability of CD and L1CD fetches' },
+  S1CIR: { word: 1, bits: [3, 2], values: FETCH_CACHE, desc: 'Inner cacheability of CD and L1CD fetches' },
+  S1COR: { word: 1, bits: [5, 4], values: FETCH_CACHE, desc: 'Outer cacheability of CD and L1CD fetches' },
+  S1CSH: { word: 1, bits: [7, 6], values: SHAREABILITY, desc: 'Shareability of CD and L1CD fetches' },
   S2HWU59: { word: 1, bits: [8, 8], desc: 'Stage-2 descriptor bit 59 hardware use' },
   S2HWU60: { word: 1, bits: [9, 9], desc: 'Stage-2 descriptor bit 60 hardware use' },
   S2HWU61: { word: 1, bits: [10, 10], desc: 'Stage-2 descriptor bit 61 hardware use' },
@@ -48,9 +46,9 @@ export const STE = layout('STE', { words: 8, ref: 'IHI 0070 5.2', title: 'Stream
   S2VMID: { word: 2, bits: [15, 0], desc: 'VMID tagging stage-2 (and nested) TLB entries' },
   S2T0SZ: { word: 2, bits: [37, 32], desc: 'IPA size is 64 - S2T0SZ bits' },
   S2SL0: { word: 2, bits: [39, 38], desc: 'Starting level of the stage-2 walk (meaning depends on S2TG)' },
-  S2IR0: { word: 2, bits: [41, 40], values: TCR_CACHE, desc: 'Inner cacheability of stage-2 walks' },
-  S2OR0: { word: 2, bits: [43, 42], values: TCR_CACHE, desc: 'Outer cacheability of stage-2 walks' },
-  S2SH0: { word: 2, bits: [45, 44], values: SH, desc: 'Shareability of stage-2 walks' },
+  S2IR0: { word: 2, bits: [41, 40], values: WALK_CACHE, desc: 'Inner cacheability of stage-2 walks' },
+  S2OR0: { word: 2, bits: [43, 42], values: WALK_CACHE, desc: 'Outer cacheability of stage-2 walks' },
+  S2SH0: { word: 2, bits: [45, 44], values: SHAREABILITY, desc: 'Shareability of stage-2 walks' },
   S2TG: { word: 2, bits: [47, 46], values: { '4K': 0, '64K': 1, '16K': 2 }, desc: 'Stage-2 granule' },
   S2PS: { word: 2, bits: [50, 48], values: PA_SIZE_VALUES, desc: 'Stage-2 output (physical) address size' },
   S2AA64: { word: 2, bits: [51, 51], desc: 'Stage-2 tables are VMSAv8-64 (0: VMSAv8-32 LPAE)' },

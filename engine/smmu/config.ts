@@ -80,6 +80,12 @@ function effectivePs(code: number, feat: SmmuFeatures, granule: Granule): number
   return granule === 16 ? capped : Math.min(capped, 48)
 }
 
+/** STE.S2VMID as the SMMU uses it: 8 bits unless IDR0.VMID16 (the upper byte is then ignored). */
+function steVmid(ste: readonly bigint[], feat: SmmuFeatures): number {
+  const v = STE.get(ste, 'S2VMID')
+  return feat.vmid16 ? v : v & 0xff
+}
+
 export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures): S2Config | ConfigError {
   const g = S2TG_GRANULE[STE.get(ste, 'S2TG')]
   if (STE.get(ste, 'S2AA64') === 0) return bad('C_BAD_STE', 'S2AA64=0: AArch32 stage-2 tables are not supported (IDR0.TTF has no AArch32)')
@@ -106,7 +112,7 @@ export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures): S2Config |
   const tableBytes = concat * 2 ** g
   if (ttb % tableBytes !== 0 && concat > 1) return bad('C_BAD_STE', `S2TTB 0x${ttb.toString(16)} is not aligned to its ${concat} concatenated tables`)
   return {
-    vmid: feat.vmid16 ? STE.get(ste, 'S2VMID') : STE.get(ste, 'S2VMID') & 0xff,
+    vmid: steVmid(ste, feat),
     tsz,
     sl0,
     granule: g,
@@ -238,7 +244,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   // stage-2 change is seen by the next walk without a CFGI (QEMU instead
   // translates the TTBs here and caches the PAs in its config cache).
   const s1cfg: S1Config = s1
-  const vmid = s2 ? s2.vmid : feat.s2p ? (feat.vmid16 ? STE.get(ste, 'S2VMID') : STE.get(ste, 'S2VMID') & 0xff) : -1
+  const vmid = s2 ? s2.vmid : feat.s2p ? steVmid(ste, feat) : -1
   return { ok: true, cfg: { sid, ssid: ssid ?? -1, kind: s2 ? 'nested' : 's1', s1: s1cfg, s2, vmid, steAddr, cdAddr: cdPa } }
 }
 

@@ -164,18 +164,11 @@ export interface DescReader {
 /** Receives each descriptor read (null when nobody is watching). */
 export type WalkTrace = ((step: WalkStep) => void) | null
 
-/** IOTLB tags. `stage`: 1 (S1-only), 2 (S2-only, or S2 of a CD/table address), 12 (nested combined). */
-export interface TlbEntry {
+/** A cached translation: the leaf (input page, size, output base, perm) plus its tags. `stage`: 1 (S1-only), 2 (S2-only, or S2 of a CD/table address), 12 (nested combined). */
+export interface TlbEntry extends LeafInfo {
   readonly asid: number
   readonly vmid: number
   readonly stage: 1 | 2 | 12
-  /** Input address of the mapping (IOVA or IPA), aligned to 2^sizeBits, as a page number (>> 12). */
-  readonly ipn: number
-  readonly sizeBits: number
-  readonly level: number
-  readonly granule: Granule
-  /** Output address of the mapping's base. */
-  readonly pa: number
-  readonly perm: Perm
+  /** Stage-2 permission of a nested translation (equal to perm otherwise). */
   readonly parentPerm: Perm
 }

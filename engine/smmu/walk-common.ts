@@ -112,6 +112,17 @@ export function fail(type: FaultType, stage: 1 | 2, cls: FaultClass, level: numb
   return false
 }
 
+/** A translation found: its output, mapping size, level, permission and granule go in `out`. */
+export function leaf(pa: number, sizeBits: number, level: number, perm: number, granule: Granule): true {
+  out.pa = pa
+  out.sizeBits = sizeBits
+  out.level = level
+  out.perm = perm
+  out.parentPerm = perm
+  out.granule = granule
+  return true
+}
+
 export function faultOf(): WalkFault {
   return { type: out.type, stage: out.stage, cls: out.cls, level: out.level, addr2: out.addr2 }
 }

@@ -5,7 +5,7 @@
 
 import { AP_NO_WRITE, blockAllowed, D, descAddress, getHalf } from '../arch/descriptors'
 import { BusError } from '../mem/physmem'
-import { alignDown, fail, faultOf, geoOf, halfOnes, indexOf, lowBits, out, POW2 } from './walk-common'
+import { alignDown, fail, faultOf, leaf, geoOf, halfOnes, indexOf, lowBits, out, POW2 } from './walk-common'
 import { s2Walk } from './walk-s2'
 import type { Access, DescReader, S1Config, S2Config, WalkResult, WalkTrace } from './types'
 import { PERM_R, PERM_W } from './types'
@@ -125,15 +125,7 @@ export function s1Walk(
     if (wantW && noWrite) return fail('F_PERMISSION', 1, 'IN', level, 0)
     const perm = noWrite ? PERM_R : PERM_R | PERM_W
     const ipa = oa + lowBits(hi, lo, shift)
-    if (s2 === null) {
-      out.pa = ipa
-      out.sizeBits = shift
-      out.level = level
-      out.perm = perm
-      out.parentPerm = perm
-      out.granule = g
-      return true
-    }
+    if (s2 === null) return leaf(ipa, shift, level, perm, g)
     // Nested: the output IPA through stage 2 with the transaction's access, class IN.
     if (!s2Walk(mem, s2, ipa, wantR, wantW, 'IN', trace, steps)) return false
     out.s1Size = shift

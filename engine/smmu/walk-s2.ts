@@ -7,7 +7,7 @@
 import { blockAllowed, D, descAddress, getHalf } from '../arch/descriptors'
 import { BusError } from '../mem/physmem'
 import { s2StartLevel } from '../pgtable/geometry'
-import { alignDown, fail, faultOf, geoOf, indexOf, lowBits, out, POW2, TWO32 } from './walk-common'
+import { alignDown, fail, faultOf, leaf, geoOf, indexOf, lowBits, out, POW2, TWO32 } from './walk-common'
 import type { Access, DescReader, FaultClass, S2Config, WalkResult, WalkTrace } from './types'
 import { PERM_R, PERM_W } from './types'
 
@@ -97,12 +97,7 @@ export function s2Walk(
     // S2AP bit 0 (descriptor bit 6) read, bit 1 (bit 7) write: the same encoding as Perm.
     const perm = getHalf(D.S2AP, dlo, dhi)
     if ((wantR && (perm & PERM_R) === 0) || (wantW && (perm & PERM_W) === 0)) return fail('F_PERMISSION', 2, cls, level, ipa)
-    out.pa = oa + lowBits(hi, lo, shift)
-    out.sizeBits = shift
-    out.level = level
-    out.perm = perm
-    out.granule = g
-    return true
+    return leaf(oa + lowBits(hi, lo, shift), shift, level, perm, g)
   }
 }
 
