@@ -197,6 +197,10 @@ export class JMap<K extends string | number, V> {
   }
 
   set(k: K, v: V, rec?: JRecord): void {
+    if (!this.j.enabled) {
+      this.m.set(k, v)
+      return
+    }
     const old = this.m.get(k)
     if (old === v) return
     this.m.set(k, v)
@@ -204,8 +208,10 @@ export class JMap<K extends string | number, V> {
   }
 
   delete(k: K, rec?: JRecord): boolean {
-    if (!this.m.has(k)) return false
+    if (!this.j.enabled) return this.m.delete(k)
+    // Values are never undefined (poke deletes for undefined), so one lookup tells presence.
     const old = this.m.get(k)
+    if (old === undefined) return false
     this.m.delete(k)
     if (this.j.enabled) this.j.change([this.id, k, old, undefined], this.owner, rec ?? this.target)
     return true

@@ -43,7 +43,9 @@ export class ConfigCache {
   private readonly map: JMap<number, TransConfig>
   private readonly stats: JMap<'hit' | 'miss', number>
 
-  private lastKey = -1
+  /** The last hit (a derived memo, forgotten on every change): its StreamID, SubstreamID and config. */
+  private lastSid = -1
+  private lastSsid = -2
   private lastCfg: TransConfig | undefined
 
   constructor(journal: Journal) {
@@ -71,19 +73,27 @@ export class ConfigCache {
 
   /** After the map was restored behind this object's back: forget the last-hit memo. */
   restore(): void {
-    this.lastKey = -1
+    this.forget()
+  }
+
+  private forget(): void {
+    this.lastSid = -1
+    this.lastSsid = -2
     this.lastCfg = undefined
   }
 
   /** The cached configuration for (sid, ssid); counts a hit or a miss. */
   lookup(sid: number, ssid: number): TransConfig | undefined {
-    const k = key(sid, ssid)
-    // The last hit is remembered (a derived memo, reset by every change):
-    // a device streaming through one context costs no map lookup.
-    const c = k === this.lastKey ? this.lastCfg : this.map.get(k)
-    if (c) {
-      this.lastKey = k
-      this.lastCfg = c
+    // The last hit is remembered: a device streaming through one context
+    // costs no key computation and no map lookup.
+    let c = sid === this.lastSid && ssid === this.lastSsid ? this.lastCfg : undefined
+    if (c === undefined) {
+      c = this.map.get(key(sid, ssid))
+      if (c) {
+        this.lastSid = sid
+        this.lastSsid = ssid
+        this.lastCfg = c
+      }
     }
     // Hit/miss counts are for the journal's readers: with the journal off
     // (benchmarks) nothing is counted, keeping the hot path to one lookup.
@@ -95,7 +105,7 @@ export class ConfigCache {
   }
 
   insert(cfg: TransConfig): void {
-    this.lastKey = -1
+    this.forget()
     const k = key(cfg.sid, cfg.ssid)
     if (this.map.get(k) === cfg) return
     const rec = this.j.enabled ? this.j.entry('cfg.insert', 'smmu', { sid: cfg.sid, ssid: cfg.ssid, config: cfg.kind, steAddr: cfg.steAddr, cdAddr: cfg.cdAddr }) : undefined
@@ -139,7 +149,7 @@ export class ConfigCache {
   }
 
   private drop(fields: Record<string, unknown>, pred: (k: number, c: TransConfig) => boolean): number {
-    this.lastKey = -1
+    this.forget()
     const rec: JRecord | undefined = this.j.enabled ? this.j.entry('cfg.invalidate', 'smmu', fields) : undefined
     const doomed: number[] = []
     for (const [k, c] of this.map.entries()) if (pred(k, c)) doomed.push(k)

@@ -5,8 +5,8 @@ import { fetchConfig, type ConfigError } from './config'
 import { recordEvent } from './evtq'
 import type { Smmu } from './smmu'
 import { PERM_R, PERM_W, type Access, type TlbEntry, type TransConfig, type WalkFault, type WalkStep } from './types'
-import { translate as walk } from './walk'
-import { lowBits } from './walk-common'
+import { walkConfig } from './walk'
+import { faultOf, lowBits, out, s1LeafOf, s2LeafOf } from './walk-common'
 
 /**
  * One device transaction through the SMMU (IHI 0070 3.x): SMMUEN/GBPA,
@@ -48,20 +48,49 @@ export function translate(s: Smmu, req: DmaRequest): DmaOutcome {
 
 /** The input address as 32-bit halves: the walker and the IOTLB work on these (no bigint on the hot path). */
 export function run(s: Smmu, req: DmaRequest, hi: number, lo: number): DmaOutcome {
+  const pa = resolve(s, req, hi, lo)
+  return pa < 0 ? last.refused : { result: 'ok', pa, reason: last.reason }
+}
+
+/**
+ * Why the last `resolve` ended as it did: the reason of a translation, or
+ * the whole outcome of a transaction that did not translate. Read right
+ * after the call (the walker's scratch-record convention, walk-common `out`).
+ */
+const last: { reason: string; refused: DmaOutcome } = { reason: '', refused: { result: 'abort', reason: '' } }
+
+function ok(pa: number, reason: string): number {
+  last.reason = reason
+  return pa
+}
+
+function refuse(o: DmaOutcome): -1 {
+  last.refused = o
+  return -1
+}
+
+/**
+ * The device's translation: the PA the transaction reaches, or -1 when it
+ * is terminated or faults (`run` gives the outcome). Everything a
+ * transaction does happens here (configuration, IOTLB, walk, fault events,
+ * caching); only the outcome object is left to `run`, so a stream of
+ * translations allocates nothing but what the caches keep.
+ */
+export function resolve(s: Smmu, req: DmaRequest, hi: number, lo: number): number {
   if (!s.smmuen) {
     // SMMU disabled: GBPA decides (IHI 0070 6.3.14); no event.
-    if (REG.GBPA.layout.get([s.reg('GBPA')], 'ABORT') === 1) return { result: 'abort', reason: 'CR0.SMMUEN=0 and GBPA.ABORT=1' }
-    return { result: 'ok', pa: hi * TWO32 + lo, reason: 'CR0.SMMUEN=0: bypass by GBPA' }
+    if (REG.GBPA.layout.get([s.reg('GBPA')], 'ABORT') === 1) return refuse({ result: 'abort', reason: 'CR0.SMMUEN=0 and GBPA.ABORT=1' })
+    return ok(hi * TWO32 + lo, 'CR0.SMMUEN=0: bypass by GBPA')
   }
   const got = config(s, req)
   // A ConfigError carries `ok: false`; a TransConfig has no `ok` (a property read, not `in`, on the hot path).
-  if ((got as Partial<ConfigError>).ok === false) return configFault(s, req, got as ConfigError)
+  if ((got as Partial<ConfigError>).ok === false) return refuse(configFault(s, req, got as ConfigError))
   const cfg = got as TransConfig
   switch (cfg.kind) {
     case 'abort':
-      return { result: 'abort', reason: 'STE.Config=abort: transaction terminated without an event' }
+      return refuse({ result: 'abort', reason: 'STE.Config=abort: transaction terminated without an event' })
     case 'bypass':
-      return { result: 'ok', pa: hi * TWO32 + lo, reason: 'STE.Config=bypass' }
+      return ok(hi * TWO32 + lo, 'STE.Config=bypass')
     default:
       return translated(s, req, cfg, hi, lo)
   }
@@ -156,7 +185,7 @@ const FAULT_WHY: Record<WalkFault['type'], string> = {
 
 const OK_HIT = 'IOTLB hit'
 
-function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, lo: number): DmaOutcome {
+function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, lo: number): number {
   let hi = iovaHi
   if (cfg.s1) {
     // Top-byte-ignore (CD.TBI; Arm ARM D8.8): VA[63:56] take no part in the
@@ -171,20 +200,21 @@ function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, 
   const vmid = cfg.s2 ? cfg.s2.vmid : (cfg.vmid ?? (s.feat.s2p ? 0 : -1))
   const hit = s.tlb.probe(asid, vmid, stage, ipn)
   if (hit) return fromTlb(s, req, cfg, hit, hi, lo)
-  const r = walk(s.mem, cfg, hi, lo, req.access, s.j.enabled ? ptwTrace(s) : null)
-  if (!r.ok) {
-    const rec = r.fault.stage === 1 ? cfg.s1!.record : cfg.s2!.record
-    return walkFault(s, req, r.fault, `stage ${r.fault.stage} level ${r.fault.level}: ${FAULT_WHY[r.fault.type]}`, rec)
+  if (!walkConfig(s.mem, cfg, hi, lo, req.access.read, req.access.write, s.j.enabled ? ptwTrace(s) : null)) {
+    const f = faultOf()
+    const rec = f.stage === 1 ? cfg.s1!.record : cfg.s2!.record
+    return refuse(walkFault(s, req, f, `stage ${f.stage} level ${f.level}: ${FAULT_WHY[f.type]}`, rec))
   }
+  // The walker's scratch record holds the translation until the next walk.
+  const pa = out.pa
   if (s.tlb.caching) {
-    const base = r.pa - lowBits(hi, lo, r.sizeBits)
-    const eipn = ipn - lowBits(0, ipn, r.sizeBits - 12)
-    const { sizeBits, level, granule, perm, parentPerm } = r
-    s.tlb.insert(r.s1Leaf && r.s2Leaf
-      ? { asid, vmid, stage: 12, ipn: eipn, sizeBits, level, granule, pa: base, perm, parentPerm, s1: r.s1Leaf, s2: r.s2Leaf }
-      : { asid, vmid, stage, ipn: eipn, sizeBits, level, granule, pa: base, perm, parentPerm })
+    const sizeBits = out.sizeBits
+    const base = pa - lowBits(hi, lo, sizeBits)
+    const eipn = ipn - lowBits(0, ipn, sizeBits - 12)
+    if (stage === 12) s.tlb.cacheWalk(asid, vmid, 12, eipn, sizeBits, out.level, out.granule, base, out.perm, out.parentPerm, s1LeafOf(ipn), s2LeafOf())
+    else s.tlb.cacheWalk(asid, vmid, stage, eipn, sizeBits, out.level, out.granule, base, out.perm, out.parentPerm)
   }
-  return { result: 'ok', pa: r.pa, reason: WALKED[stage] }
+  return ok(pa, WALKED[stage])
 }
 
 const WALKED = { 1: 'translated by a stage-1 walk', 2: 'translated by a stage-2 walk', 12: 'translated by a nested (stage 1 + stage 2) walk' } as const
@@ -195,7 +225,7 @@ const WALKED = { 1: 'translated by a stage-1 walk', 2: 'translated by a stage-2 
  * each stage is checked. (QEMU rechecks only writes on a hit; a stage 2
  * that denies reads is honoured here.)
  */
-function fromTlb(s: Smmu, req: DmaRequest, cfg: TransConfig, e: TlbEntry, hi: number, lo: number): DmaOutcome {
+function fromTlb(s: Smmu, req: DmaRequest, cfg: TransConfig, e: TlbEntry, hi: number, lo: number): number {
   const need = (req.access.read ? PERM_R : 0) | (req.access.write ? PERM_W : 0)
   if ((e.perm & need) !== need || (e.parentPerm & need) !== need) {
     const stage: 1 | 2 = (e.perm & need) === need ? 2 : cfg.kind === 's2' ? 2 : 1
@@ -203,9 +233,9 @@ function fromTlb(s: Smmu, req: DmaRequest, cfg: TransConfig, e: TlbEntry, hi: nu
     // A stage-2 fault records the IPA (IHI 0070 7.3.16): the input address of an
     // S2-only stream; in a nested one, the stage-1 output when the entry kept it.
     const ipa = stage === 1 ? 0 : cfg.kind === 's2' ? e.ipn * 4096 + lowBits(hi, lo, 12) : nestedIpa(e, hi, lo)
-    return walkFault(s, req, { type: 'F_PERMISSION', stage, cls: 'IN', level: e.level, addr2: ipa }, `stage ${stage} permission (cached entry ${hex(e.ipn * 4096)})`, rec)
+    return refuse(walkFault(s, req, { type: 'F_PERMISSION', stage, cls: 'IN', level: e.level, addr2: ipa }, `stage ${stage} permission (cached entry ${hex(e.ipn * 4096)})`, rec))
   }
-  return { result: 'ok', pa: e.pa + lowBits(hi, lo, e.sizeBits), reason: OK_HIT }
+  return ok(e.pa + lowBits(hi, lo, e.sizeBits), OK_HIT)
 }
 
 /** The IPA a combined nested entry maps the input to, from its stage-1 part (0 when it has none). */

@@ -7,7 +7,7 @@
 
 import { DESC_ADDR, type DescAddrMasks } from '../arch/descriptors'
 import { bitsPerLevel, levelShift, startLevel } from '../pgtable/geometry'
-import type { FaultClass, FaultType, Granule, WalkFault } from './types'
+import type { FaultClass, FaultType, Granule, LeafInfo, WalkFault, WalkResult } from './types'
 
 export const TWO32 = 0x1_0000_0000
 
@@ -125,4 +125,55 @@ export function leaf(pa: number, sizeBits: number, level: number, perm: number, 
 
 export function faultOf(): WalkFault {
   return { type: out.type, stage: out.stage, cls: out.cls, level: out.level, addr2: out.addr2 }
+}
+
+/**
+ * A nested walk's two leaves, from `out` after a successful nested core call
+ * for input page `ipn`: stage 1 maps the IOVA leaf to an IPA base, stage 2
+ * the IPA leaf to a PA base. The IOTLB keeps them with a combined entry (to
+ * invalidate it by either stage's address) or caches them apart (split).
+ */
+export function s1LeafOf(ipn: number): LeafInfo {
+  return new Leaf(ipn - lowBits(0, ipn, out.s1Size - 12), out.s1Size, out.s1Level, out.s1Granule, out.s1Oa, out.perm)
+}
+
+export function s2LeafOf(): LeafInfo {
+  const ipaPn = Math.floor(out.ipa / 4096)
+  const inLeaf = lowBits(0, ipaPn, out.s2Size - 12)
+  return new Leaf(ipaPn - inLeaf, out.s2Size, out.s2Level, out.s2Granule, out.pa - (out.ipa - ipaPn * 4096) - inLeaf * 4096, out.parentPerm)
+}
+
+/**
+ * A leaf as a class instance, not a literal: the IOTLB keeps these with its
+ * entries, and V8's allocation-site pretenuring flip-flops on literals that
+ * live as long as a small FIFO (see Cached in tlb.ts).
+ */
+class Leaf implements LeafInfo {
+  constructor(
+    readonly ipn: number,
+    readonly sizeBits: number,
+    readonly level: number,
+    readonly granule: Granule,
+    readonly pa: number,
+    readonly perm: number,
+  ) {}
+}
+
+/** The WalkResult of the last core call that succeeded (`nestedIpn`: the input page of a nested walk, else null). */
+export function resultOf(nestedIpn: number | null): WalkResult {
+  if (nestedIpn === null) {
+    return { ok: true, pa: out.pa, sizeBits: out.sizeBits, level: out.level, granule: out.granule, perm: out.perm, parentPerm: out.perm }
+  }
+  return {
+    ok: true,
+    pa: out.pa,
+    ipa: out.ipa,
+    sizeBits: out.sizeBits,
+    level: out.level,
+    granule: out.granule,
+    perm: out.perm,
+    parentPerm: out.parentPerm,
+    s1Leaf: s1LeafOf(nestedIpn),
+    s2Leaf: s2LeafOf(),
+  }
 }

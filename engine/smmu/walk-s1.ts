@@ -5,7 +5,7 @@
 
 import { AP_NO_WRITE, blockAllowed, D, descAddress, getHalf } from '../arch/descriptors'
 import { BusError } from '../mem/physmem'
-import { alignDown, fail, faultOf, leaf, geoOf, halfOnes, indexOf, lowBits, out, POW2 } from './walk-common'
+import { alignDown, fail, faultOf, leaf, geoOf, halfOnes, indexOf, lowBits, out, POW2, resultOf } from './walk-common'
 import { s2Walk } from './walk-s2'
 import type { Access, DescReader, S1Config, S2Config, WalkResult, WalkTrace } from './types'
 import { PERM_R, PERM_W } from './types'
@@ -163,30 +163,5 @@ export function walkS1(
   trace: WalkTrace,
 ): WalkResult {
   if (!s1Walk(mem, s1, iovaHi >>> 0, iovaLo >>> 0, access.read, access.write, s2, trace)) return { ok: false, fault: faultOf() }
-  if (s2 === null) {
-    return { ok: true, pa: out.pa, sizeBits: out.sizeBits, level: out.level, granule: out.granule, perm: out.perm, parentPerm: out.perm }
-  }
-  // Each stage's leaf, for an IOTLB that caches the stages apart or
-  // invalidates a combined entry by either stage's address.
-  const ipn = (iovaHi >>> 0) * 1048576 + ((iovaLo >>> 0) >>> 12)
-  const ipaPn = Math.floor(out.ipa / 4096)
-  return {
-    ok: true,
-    pa: out.pa,
-    ipa: out.ipa,
-    sizeBits: out.sizeBits,
-    level: out.level,
-    granule: out.granule,
-    perm: out.perm,
-    parentPerm: out.parentPerm,
-    s1Leaf: { ipn: ipn - lowBits(0, ipn, out.s1Size - 12), sizeBits: out.s1Size, level: out.s1Level, granule: out.s1Granule, pa: out.s1Oa, perm: out.perm },
-    s2Leaf: {
-      ipn: ipaPn - lowBits(0, ipaPn, out.s2Size - 12),
-      sizeBits: out.s2Size,
-      level: out.s2Level,
-      granule: out.s2Granule,
-      pa: out.pa - (out.ipa - ipaPn * 4096) - lowBits(0, ipaPn, out.s2Size - 12) * 4096,
-      perm: out.parentPerm,
-    },
-  }
+  return resultOf(s2 === null ? null : (iovaHi >>> 0) * 1048576 + ((iovaLo >>> 0) >>> 12))
 }

@@ -7,7 +7,7 @@
 import { blockAllowed, D, descAddress, getHalf } from '../arch/descriptors'
 import { BusError } from '../mem/physmem'
 import { s2StartLevel } from '../pgtable/geometry'
-import { alignDown, fail, faultOf, leaf, geoOf, indexOf, lowBits, out, POW2, TWO32 } from './walk-common'
+import { alignDown, fail, faultOf, leaf, geoOf, indexOf, lowBits, POW2, resultOf, TWO32 } from './walk-common'
 import type { Access, DescReader, FaultClass, S2Config, WalkResult, WalkTrace } from './types'
 import { PERM_R, PERM_W } from './types'
 
@@ -118,5 +118,5 @@ export function walkS2(
   forS1?: number,
 ): WalkResult {
   if (!s2Walk(mem, s2, ipa, access.read, access.write, cls, trace, forS1)) return { ok: false, fault: faultOf() }
-  return { ok: true, pa: out.pa, sizeBits: out.sizeBits, level: out.level, granule: out.granule, perm: out.perm, parentPerm: out.perm }
+  return resultOf(null)
 }
