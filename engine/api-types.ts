@@ -267,6 +267,8 @@ export interface StrtabRequest {
   readonly to: number
   /** Fields changed since this cursor are listed in each row's `changed` (default: cursor - 1). */
   readonly since?: number
+  /** Only these fields (by name), and those in the row's `changed`, in each row's `fields` (default: every field). */
+  readonly fields?: readonly string[]
 }
 
 /** One level-1 Stream Table Descriptor covering part of the window (of SIDs). */
@@ -697,8 +699,8 @@ export interface PageView {
 export interface HypViewRequest {
   /** Host and shadow CMDQ windows (each defaults to a window around the entry at the cursor, or CONS). */
   readonly cmdq?: { readonly host?: { readonly from?: number; readonly to?: number }; readonly shadow?: { readonly from?: number; readonly to?: number } }
-  /** Host and shadow stream tables side by side, SIDs [from, to); `changed` lists the fields that differ between them. */
-  readonly strtab?: { readonly from: number; readonly to: number }
+  /** Host and shadow stream tables side by side, SIDs [from, to); `changed` lists the fields that differ between them; `fields` as in StrtabRequest. */
+  readonly strtab?: { readonly from: number; readonly to: number; readonly fields?: readonly string[] }
   /** Rows [from, to) of the trap log (default: a window around the cursor). */
   readonly traplog?: { readonly from?: number; readonly to?: number }
   readonly registers?: boolean

@@ -12,11 +12,16 @@
  * as many slots, and deletion shifts the probe run back (no tombstones).
  */
 import type { CachedTlbEntry } from './tlb'
+import type { StreamTag } from './types'
 import { POW2 } from './walk-common'
 
 /** ASID (17 bits with -1), VMID (17 bits with -1), stage (2 bits): 36 bits, exact in a number. */
 export function tagKey(asid: number, vmid: number, stage: 1 | 2 | 12): number {
   return ((asid + 1) * 0x20000 + (vmid + 1)) * 4 + (stage === 12 ? 3 : stage)
+}
+
+export function streamTag(asid: number, vmid: number, stage: 1 | 2 | 12): StreamTag {
+  return { asid, vmid, stage, key: tagKey(asid, vmid, stage) }
 }
 
 /** The sizes cached under one tag: a count per sizeBits, and those present, smallest first. */
@@ -63,6 +68,10 @@ export class TlbStore {
    * only where `find` would return the same entry.
    */
   private recent: CachedTlbEntry | undefined
+  /** Its tag and input pages [recentLo, recentEnd), held as plain numbers for the check. */
+  private recentTk = -1
+  private recentLo = 0
+  private recentEnd = 0
 
   constructor(readonly capacity: number) {
     const slots = pow2AtLeast(Math.max(16, capacity * 2))
@@ -75,11 +84,9 @@ export class TlbStore {
     return this.count
   }
 
-  /** The entry translating input page `ipn` under the tag, trying each cached size, smallest first. */
-  find(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number): CachedTlbEntry | undefined {
-    const r = this.recent
-    if (r !== undefined && r.asid === asid && r.vmid === vmid && r.stage === stage && ipn >= r.ipn && ipn - r.ipn < POW2[r.sizeBits - 12]) return r
-    const tk = tagKey(asid, vmid, stage)
+  /** The entry translating input page `ipn` under the tag (`tk` its key), trying each cached size, smallest first. */
+  find(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, tk: number): CachedTlbEntry | undefined {
+    if (tk === this.recentTk && ipn >= this.recentLo && ipn < this.recentEnd) return this.recent
     const t = this.tag(tk)
     if (t === undefined) return undefined
     const sizes = t.sizes
@@ -90,7 +97,7 @@ export class TlbStore {
       if (e !== undefined) {
         // Remembered only from the smallest size under the tag: no smaller
         // entry (which would take precedence) can then lie inside it.
-        if (k === 0) this.recent = e
+        if (k === 0) this.remember(e, tk)
         return e
       }
     }
@@ -111,7 +118,7 @@ export class TlbStore {
   /** Add an entry; the caller has removed any entry with its key and made room (size < capacity). */
   add(e: CachedTlbEntry): void {
     if (this.count >= this.capacity) throw new RangeError(`IOTLB store: full (${this.capacity} entries)`)
-    this.recent = undefined
+    this.remember(undefined, -1)
     const table = this.table
     const mask = this.mask
     let i = hashOf(e) & mask
@@ -159,7 +166,7 @@ export class TlbStore {
     }
     table[hole] = undefined
     this.count--
-    this.recent = undefined
+    this.remember(undefined, -1)
     const tk = tagKey(e.asid, e.vmid, e.stage)
     const t = this.tag(tk)
     if (t !== undefined) {
@@ -204,7 +211,7 @@ export class TlbStore {
     this.table.fill(undefined)
     this.ring.fill(undefined)
     this.head = this.queued = this.count = 0
-    this.recent = undefined
+    this.remember(undefined, -1)
     this.tags.clear()
     this.lastTk = -1
     this.lastTag = undefined
@@ -217,6 +224,13 @@ export class TlbStore {
     live.forEach((e, k) => { this.ring[k] = e })
     this.head = 0
     this.queued = live.length
+  }
+
+  private remember(e: CachedTlbEntry | undefined, tk: number): void {
+    this.recent = e
+    this.recentTk = tk
+    this.recentLo = e ? e.ipn : 0
+    this.recentEnd = e ? e.ipn + POW2[e.sizeBits - 12] : 0
   }
 
   /** A device streams under one tag: the last one is remembered. */

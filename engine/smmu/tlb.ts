@@ -226,9 +226,9 @@ export class Iotlb {
   }
 
   /** `lookup` without the tag object, for the translation hot path. */
-  probe(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number): TlbEntry | undefined {
+  probe(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, tk = tagKey(asid, vmid, stage)): TlbEntry | undefined {
     if (stage === 12 && this.split) return this.probeSplit(asid, vmid, ipn)
-    const e = this.store.find(asid, vmid, stage, ipn)
+    const e = this.store.find(asid, vmid, stage, ipn, tk)
     if (this.j.enabled) {
       if (e) this.j.entry('tlb.hit', 'smmu', { asid, vmid, stage, ipn, seq: e.seq, sizeBits: e.sizeBits, pa: e.pa })
       else this.j.entry('tlb.miss', 'smmu', { asid, vmid, stage, ipn })
@@ -329,9 +329,9 @@ export class Iotlb {
 
   /** Two probes: the stage-1 part (IOVA->IPA), then the stage-2 part (IPA->PA). */
   private probeSplit(asid: number, vmid: number, ipn: number): TlbEntry | undefined {
-    const s1 = this.store.find(asid, vmid, 1, ipn)
+    const s1 = this.store.find(asid, vmid, 1, ipn, tagKey(asid, vmid, 1))
     const ipaPn = s1 ? Math.floor(s1.pa / 4096) + (ipn - s1.ipn) : -1
-    const s2 = s1 ? this.store.find(-1, vmid, 2, ipaPn) : undefined
+    const s2 = s1 ? this.store.find(-1, vmid, 2, ipaPn, tagKey(-1, vmid, 2)) : undefined
     if (!s1 || !s2) {
       if (this.j.enabled) this.j.entry('tlb.miss', 'smmu', { asid, vmid, stage: 12, ipn, part: s1 ? 's2' : 's1', ...(s1 ? { seq: s1.seq } : {}) })
       return undefined

@@ -5,6 +5,7 @@ import { fetchConfig, type ConfigError } from './config'
 import { recordEvent } from './evtq'
 import type { Smmu } from './smmu'
 import { PERM_R, PERM_W, type Access, type TlbEntry, type TransConfig, type WalkFault, type WalkStep } from './types'
+import { streamTag } from './tlb-store'
 import { walkConfig } from './walk'
 import { faultOf, lowBits, out, s1LeafOf, s2LeafOf } from './walk-common'
 
@@ -195,10 +196,10 @@ function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, 
     if ((cfg.s1.tbi >>> sel) & 1) hi = ((hi & 0x00ff_ffff) | (sel ? 0xff00_0000 : 0)) >>> 0
   }
   const ipn = hi * 1048576 + (lo >>> 12)
-  const stage = cfg.kind === 's1' ? 1 : cfg.kind === 's2' ? 2 : 12
-  const asid = cfg.s1 ? cfg.s1.asid : -1
-  const vmid = cfg.s2 ? cfg.s2.vmid : (cfg.vmid ?? (s.feat.s2p ? 0 : -1))
-  const hit = s.tlb.probe(asid, vmid, stage, ipn)
+  // Decoded configurations carry their tag; one built by hand (tests) gets it here.
+  const tag = cfg.tag ?? streamTag(cfg.s1 ? cfg.s1.asid : -1, cfg.s2 ? cfg.s2.vmid : (cfg.vmid ?? (s.feat.s2p ? 0 : -1)), cfg.kind === 's1' ? 1 : cfg.kind === 's2' ? 2 : 12)
+  const { asid, vmid, stage } = tag
+  const hit = s.tlb.probe(asid, vmid, stage, ipn, tag.key)
   if (hit) return fromTlb(s, req, cfg, hit, hi, lo)
   if (!walkConfig(s.mem, cfg, hi, lo, req.access.read, req.access.write, s.j.enabled ? ptwTrace(s) : null)) {
     const f = faultOf()

@@ -63,6 +63,18 @@ export interface S2Config {
 
 export type ConfigKind = 'abort' | 'bypass' | 's1' | 's2' | 'nested'
 
+/**
+ * What a stream's IOTLB entries are tagged with: ASID (-1: stage 2 only),
+ * VMID (-1: no stage 2 implemented), the stage (12: nested), and the three
+ * packed in one number (`key`, the IOTLB's index key).
+ */
+export interface StreamTag {
+  readonly asid: number
+  readonly vmid: number
+  readonly stage: 1 | 2 | 12
+  readonly key: number
+}
+
 /** A decoded STE (+ CD): what the configuration cache holds for a StreamID/SubstreamID. */
 export interface TransConfig {
   readonly sid: number
@@ -76,6 +88,8 @@ export interface TransConfig {
    * for S1 and bypass STEs); -1 when IDR0.S2P=0.
    */
   readonly vmid?: number
+  /** The IOTLB tag of this stream's translations (stage-1, stage-2 and nested configurations). */
+  readonly tag?: StreamTag
   /** Where the STE (and CD) came from, for the UI's links. */
   readonly steAddr: number
   readonly cdAddr?: number

@@ -20,10 +20,46 @@ interface Judgement extends HypCmdMark {
 interface QueueIndex {
   /** Judgements in journal order. */
   readonly judged: readonly Judgement[]
-  /** Host cmd.issue records: [record, host slot]. */
-  readonly hostIssues: readonly (readonly [number, number])[]
-  /** Shadow cmd.issue records in journal order. */
-  readonly shadowIssues: readonly ShadowSlotSource[]
+  /** Per host slot: its judgements, in journal order. */
+  readonly judgedBySlot: ReadonlyMap<number, readonly Judgement[]>
+  /** Per host slot: the records of the host's cmd.issue writes to it, in journal order. */
+  readonly hostIssuesBySlot: ReadonlyMap<number, readonly number[]>
+  /** Per shadow slot: the shadow cmd.issue records that filled it, in journal order. */
+  readonly shadowBySlot: ReadonlyMap<number, readonly ShadowSlotSource[]>
+}
+
+/**
+ * The number of leading elements of `list` (sorted by `at`) with `at(e) < limit`:
+ * a view at cursor c sees the records before c, and a step must not scan the
+ * whole run (a 200k-record journal has thousands of commands).
+ */
+function countBefore<T>(list: readonly T[], at: (e: T) => number, limit: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (at(list[mid]) < limit) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The last element of `list` (sorted by `at`) with `at(e) < limit`, if any. */
+function lastBefore<T>(list: readonly T[] | undefined, at: (e: T) => number, limit: number): T | undefined {
+  if (list === undefined) return undefined
+  const n = countBefore(list, at, limit)
+  return n > 0 ? list[n - 1] : undefined
+}
+
+function bySlot<T>(list: readonly T[], slot: (e: T) => number): Map<number, T[]> {
+  const m = new Map<number, T[]>()
+  for (const e of list) {
+    const k = slot(e)
+    const l = m.get(k)
+    if (l === undefined) m.set(k, [e])
+    else l.push(e)
+  }
+  return m
 }
 
 const cache = new WeakMap<readonly JRecord[], QueueIndex>()
@@ -73,7 +109,12 @@ function indexOf(records: readonly JRecord[]): QueueIndex {
       }
     }
   }
-  const out = { judged, hostIssues, shadowIssues }
+  const out: QueueIndex = {
+    judged,
+    judgedBySlot: bySlot(judged, (j) => j.index),
+    hostIssuesBySlot: new Map([...bySlot(hostIssues, (h) => h[1])].map(([slot, l]) => [slot, l.map((h) => h[0])])),
+    shadowBySlot: bySlot(shadowIssues, (s) => s.index),
+  }
   cache.set(records, out)
   return out
 }
@@ -84,19 +125,17 @@ function activeEntry(records: readonly JRecord[], cursor: number, judged: readon
     const r = records[i] as JRecord | undefined
     if (!r) continue
     if (r.kind === 'hyp.copy' && r.what === 'command' && typeof r.index === 'number') return { queue: 'host', index: r.index, what: 'copy' }
-    const judging = r.kind === 'hyp.cmd' ? judged.find((j) => j.record === i) : undefined
+    const at = r.kind === 'hyp.cmd' ? lastBefore(judged, (j) => j.record, i + 1) : undefined
+    const judging = at?.record === i ? at : undefined
     if (judging) return { queue: 'host', index: judging.index, what: 'judge' }
     if (r.kind === 'cmd.issue' && r.queue === 'shadow' && typeof r.index === 'number') return { queue: 'shadow', index: r.index, what: 'issue' }
     if (r.kind === 'cmd.consume' && r.queue === 'shadow' && typeof r.index === 'number') return { queue: 'shadow', index: r.index, what: 'consume' }
   }
   // Inside a judgement (re-shadowing an STE runs many records): the entry being judged.
-  for (let k = judged.length - 1; k >= 0; k--) {
-    const j = judged[k]
-    if (j.record > cursor) continue
-    const end = records[j.record].end ?? j.record + 1
-    return cursor < end ? { queue: 'host', index: j.index, what: 'judge' } : undefined
-  }
-  return undefined
+  const j = lastBefore(judged, (x) => x.record, cursor + 1)
+  if (j === undefined) return undefined
+  const end = records[j.record].end ?? j.record + 1
+  return cursor < end ? { queue: 'host', index: j.index, what: 'judge' } : undefined
 }
 
 type Win = { readonly from?: number; readonly to?: number }
@@ -125,25 +164,21 @@ export function hypQueuesView(
   const host = queueView('CMDQ', r, hostReg, 16, around(req.host, active?.queue === 'host' ? active.index : undefined))
   const shadowWin = around(req.shadow, active?.queue === 'shadow' ? active.index : undefined)
   const shadow = hasShadow ? queueView('CMDQ', r, hwReg, 16, shadowWin) : undefined
-  const inWindow = new Set(host.entries.map((e) => e.index))
-  // The newest host write of each slot in the window, so a judgement of an older command is not shown on a newer one.
-  const lastWrite = new Map<number, number>()
-  for (const [rec, slot] of idx.hostIssues) {
-    if (rec >= cursor) break
-    if (inWindow.has(slot)) lastWrite.set(slot, rec)
-  }
-  const marks = new Map<number, HypCmdMark>()
-  for (const j of idx.judged) {
-    if (j.record >= cursor) break
-    if (!inWindow.has(j.index) || j.copyRecord < (lastWrite.get(j.index) ?? -1)) continue
+  // Per slot in the window: the newest host write before the cursor, and the newest judgement; a judgement of an
+  // older command than the slot now holds is not shown on it (judgements follow their copies, in journal order).
+  const marks: HypCmdMark[] = []
+  for (const e of host.entries) {
+    const j = lastBefore(idx.judgedBySlot.get(e.index), (x) => x.record, cursor)
+    if (j === undefined) continue
+    const lastWrite = lastBefore(idx.hostIssuesBySlot.get(e.index), (rec) => rec, cursor) ?? -1
+    if (j.copyRecord < lastWrite) continue
     const { issueRecord, ...mark } = j
-    marks.set(j.index, issueRecord !== undefined && issueRecord >= cursor ? { ...mark, shadowIndex: undefined } : mark)
+    marks.push(issueRecord !== undefined && issueRecord >= cursor ? { ...mark, shadowIndex: undefined } : mark)
   }
-  const shadowSlots = new Set(shadow?.entries.map((e) => e.index) ?? [])
-  const sources = new Map<number, ShadowSlotSource>()
-  for (const s of idx.shadowIssues) {
-    if (s.record >= cursor) break
-    if (shadowSlots.has(s.index)) sources.set(s.index, s)
+  const sources: ShadowSlotSource[] = []
+  for (const e of shadow?.entries ?? []) {
+    const src = lastBefore(idx.shadowBySlot.get(e.index), (x) => x.record, cursor)
+    if (src !== undefined) sources.push(src)
   }
-  return { host, shadow, marks: [...marks.values()].sort((a, b) => a.index - b.index), sources: [...sources.values()].sort((a, b) => a.index - b.index), active }
+  return { host, shadow, marks: marks.sort((a, b) => a.index - b.index), sources: sources.sort((a, b) => a.index - b.index), active }
 }

@@ -13,7 +13,7 @@ import { memmapView, type IdmapGeometry } from './memmap'
 import { inspectView } from './inspect'
 import { smmuView } from './smmu'
 import type { SmmuState } from './smmu-state'
-import { steDiff, strtabView } from './strtab'
+import { keepFields, steDiff, strtabView } from './strtab'
 
 /** What the hypervisor views read: the run, the replayed state at the cursor, and the pKVM platform's fixed geometry. */
 export interface HypState {
@@ -83,7 +83,10 @@ export function hypView(s: HypState, req: HypViewRequest): HypViewModel {
   if (req.strtab) {
     const src = (table: 'host' | 'shadow', reg: (n: string) => bigint) => ({ table, baseReg: reg('STRTAB_BASE'), cfgReg: reg('STRTAB_BASE_CFG'), sidBits: s.sidBits, mem: r.mem, records, cursor })
     const host = strtabView(src('host', ownStrtab ? hostReg : s.hwReg), req.strtab.from, req.strtab.to)
-    strtab = ownStrtab ? sideBySide(host, strtabView(src('shadow', s.hwReg), req.strtab.from, req.strtab.to)) : { host }
+    const pair: { host: StrtabView; shadow?: StrtabView } = ownStrtab ? sideBySide(host, strtabView(src('shadow', s.hwReg), req.strtab.from, req.strtab.to)) : { host }
+    // Cut after the pairing: the fields in which host and shadow differ are kept.
+    const names = req.strtab.fields
+    strtab = { host: keepFields(pair.host, names), ...(pair.shadow ? { shadow: keepFields(pair.shadow, names) } : {}) }
   }
   const own = pkvm.own
   const ram = own.memory
@@ -139,11 +142,14 @@ export function smmuViewUnderPkvm(s: SmmuState, req: SmmuViewRequest, pkvm: Pkvm
   if (st) {
     const from = st.table === 'shadow' ? s : hostState
     const since = Math.max(0, Math.min(s.cursor - 1, st.since ?? s.cursor - 1))
-    strtab = strtabView(
-      { table: st.table ?? 'host', baseReg: from.reg('STRTAB_BASE'), cfgReg: from.reg('STRTAB_BASE_CFG'), sidBits: s.feat.sidBits, mem: s.mem, records: s.records, cursor: s.cursor },
-      st.from,
-      st.to,
-      since,
+    strtab = keepFields(
+      strtabView(
+        { table: st.table ?? 'host', baseReg: from.reg('STRTAB_BASE'), cfgReg: from.reg('STRTAB_BASE_CFG'), sidBits: s.feat.sidBits, mem: s.mem, records: s.records, cursor: s.cursor },
+        st.from,
+        st.to,
+        since,
+      ),
+      st.fields,
     )
   }
   let inspect = base.inspect

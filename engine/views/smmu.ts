@@ -4,7 +4,7 @@ import { cfgCacheView, iotlbView } from './caches'
 import { inspectView, locateSte } from './inspect'
 import { relatedView } from './related'
 import type { SmmuState } from './smmu-state'
-import { strtabView } from './strtab'
+import { keepFields, strtabView } from './strtab'
 import { walkView } from './walk'
 
 /** The SMMU structure views a request asks for, at the cursor the state was replayed to. */
@@ -14,7 +14,7 @@ export function smmuView(s: SmmuState, req: SmmuViewRequest): SmmuViewModel {
   // Only the host stream table exists until a hypervisor shadows it; a
   // request for the shadow table gets no view rather than a copy of the host's.
   const strtabOut = strtab && (strtab.table ?? 'host') === 'host'
-    ? strtabView({ table: 'host', baseReg: s.reg('STRTAB_BASE'), cfgReg: s.reg('STRTAB_BASE_CFG'), sidBits: s.feat.sidBits, mem: s.mem, records: s.records, cursor: s.cursor }, strtab.from, strtab.to, since(strtab))
+    ? keepFields(strtabView({ table: 'host', baseReg: s.reg('STRTAB_BASE'), cfgReg: s.reg('STRTAB_BASE_CFG'), sidBits: s.feat.sidBits, mem: s.mem, records: s.records, cursor: s.cursor }, strtab.from, strtab.to, since(strtab)), strtab.fields)
     : undefined
   let cd
   if (req.cd) {

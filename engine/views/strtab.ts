@@ -86,6 +86,18 @@ export function strtabView(src: StrtabSource, from: number, to: number, since = 
   }
 }
 
+/**
+ * `v` with each row's fields cut to `names` and the row's `changed` ones (a
+ * window of STEs is drawn a screenful at a time; every field of one STE is
+ * the inspector's). Undefined `names`: every field.
+ */
+export function keepFields(v: StrtabView, names: readonly string[] | undefined): StrtabView {
+  if (names === undefined) return v
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new TypeError('strtab.fields must be a list of field names')
+  const keep = new Set(names)
+  return { ...v, rows: v.rows.map((r) => ({ ...r, fields: r.fields.filter((f) => keep.has(f.name) || r.changed.includes(f.name)) })) }
+}
+
 function l1Row(mem: PhysMem, l1Base: number, index: number, split: number): L1StdRow {
   const address = l1Base + index * 8
   const sidFrom = index * 2 ** split
