@@ -13,44 +13,8 @@
 import type { Journal, JMap, JRecord } from '../journal/journal'
 import type { PhysMem } from '../mem/physmem'
 import { ERRNO } from './hypercalls'
-import type { MemRange } from './ownership'
 
-/** KVM_PGTABLE_MAX_LEVELS: the worst case provisions a table at every level. */
-const PGTABLE_LEVELS = 4
-
-/**
- * __hyp_pgtable_max_pages (arch/arm64/include/asm/kvm_pkvm.h): table pages
- * to map `nrPages` pages at page granularity, worst case: at each of the four
- * levels, DIV_ROUND_UP(pages, PTRS_PER_PTE), where PTRS_PER_PTE is
- * PAGE_SIZE / 8.
- */
-export function hypPgtableMaxPages(nrPages: number, pageShift: number): number {
-  const perTable = 2 ** (pageShift - 3)
-  let total = 0
-  let n = nrPages
-  for (let i = 0; i < PGTABLE_LEVELS; i++) {
-    n = Math.ceil(n / perTable)
-    total += n
-  }
-  return total
-}
-
-/**
- * host_s2_pgtable_pages (kvm_pkvm.h): every memory region at page
- * granularity, plus 16 pages for concatenated PGDs, plus 1 GiB of MMIO.
- */
-export function hostS2PgtablePages(memory: readonly MemRange[], pageShift: number): number {
-  let res = 0
-  for (const r of memory) res += hypPgtableMaxPages(Math.floor(r.size / 2 ** pageShift), pageShift)
-  res += 16
-  res += hypPgtableMaxPages(2 ** 30 / 2 ** pageShift, pageShift)
-  return res
-}
-
-/** Pages of the IOMMU pool as the series sizes it: host_s2_pgtable_pages() + 500. */
-export function iommuPoolPages(memory: readonly MemRange[], pageShift: number): number {
-  return hostS2PgtablePages(memory, pageShift) + 500
-}
+export { carveOut, hostS2PgtablePages, hypPgtableMaxPages, iommuPoolPages, SHADOW_PAGES } from '../pgtable/pool-size'
 
 export interface PoolOptions {
   readonly journal: Journal

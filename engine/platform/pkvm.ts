@@ -4,7 +4,7 @@ import { GuestStage2 } from '../hyp/guest'
 import { Hypercalls } from '../hyp/hypercalls'
 import { IdentityMap, type IdmapBuild } from '../hyp/idmap'
 import { Ownership } from '../hyp/ownership'
-import { HypPool, iommuPoolPages, zeroedAllocator } from '../hyp/pool'
+import { carveOut, HypPool, zeroedAllocator } from '../hyp/pool'
 import { PkvmSmmu } from '../hyp/pkvm'
 import type { Journal } from '../journal/journal'
 import type { MmioBus } from '../mem/bus'
@@ -28,9 +28,6 @@ function pgsizes(granules: readonly string[], oas: number): number[] {
   if (granules.includes('64K')) out.push(16, 29, ...(oas > 48 ? [42] : []))
   return out
 }
-
-/** Pages for the shadow CMDQ (16 pages, as the series allocates) and the hypervisor's stream table. */
-const SHADOW_PAGES = 16 + 8
 
 export interface PkvmPlatform {
   readonly own: Ownership
@@ -56,11 +53,7 @@ export function bootPkvm(j: Journal, mem: PhysMem, bus: MmioBus, hw: Smmu, p: Pl
   })
   const hc = new Hypercalls(j, own, mem)
   // The carve-out sits at the top of RAM; the host allocates below it.
-  const minPages = iommuPoolPages(memory, pageShift) + SHADOW_PAGES
-  const carveBytes = minPages * pageSize
-  // 2 MiB-aligned, so naturally aligned queues and tables fit without waste.
-  const carveBase = Math.floor((p.ram.base + p.ram.size - carveBytes) / 0x20_0000) * 0x20_0000
-  const pages = (p.ram.base + p.ram.size - carveBase) / pageSize
+  const { base: carveBase, pages, hostBase } = carveOut(p.ram, pageShift)
   hc.hypCarveOut(carveBase, pages)
   const pool = new HypPool({ journal: j, base: carveBase, pages, pageShift })
   const fidelity = p.pkvm.fidelity
@@ -96,7 +89,6 @@ export function bootPkvm(j: Journal, mem: PhysMem, bus: MmioBus, hw: Smmu, p: Pl
   hw.queueLabel = smmu.hwQueue
   const guests = new Map(p.guests.map((g) => [g.name, new GuestStage2(j, hc, g.name)]))
   // The host driver's allocator keeps the top half of RAM, less the carve-out.
-  const hostBase = p.ram.base + Math.floor(p.ram.size / 2 / pageSize) * pageSize
   return { own, hc, pool, idmap, build, smmu, guests, hostRegion: { base: hostBase, size: carveBase - hostBase } }
 }
 

@@ -158,6 +158,19 @@ describe('platform combinations', () => {
     expectError(base({}, pkvm({ smmu: { ssidBits: 4, coherent: false } })), 'platform.smmu.coherent', /coherent SMMUs only/)
     expectError(base({}, pkvm({ pageSize: '16K', smmu: { ssidBits: 4, granules: ['4K', '64K'] } })), 'platform.pageSize', /does not offer 16K/)
   })
+  test('pKVM refuses RAM too small for its carve-out, naming the size that would do', () => {
+    // 4K pages, 8 MiB of RAM at 1 GiB. host_s2_pgtable_pages: 2048 RAM pages
+    // need 4+1+1+1 table pages, 16 for the PGDs, 1 GiB of MMIO 512+1+1+1:
+    // 538; the pool adds 500 (1038), the shadow queue and stream table 24:
+    // 1062 pages, 4.15 MiB. Below the top (+8 MiB), 2 MiB aligned: +2 MiB,
+    // inside the host's half (from +4 MiB). 12 MiB leaves the host nothing
+    // (carve-out at +6 MiB, host from +6 MiB); 14 MiB is the first that fits
+    // (carve-out at +8 MiB, host from +7 MiB).
+    const ram = (size: number) => ({ hypervisor: 'pkvm', ram: { base: 0x4000_0000, size } })
+    expectError(base({}, ram(8 * 2 ** 20)), 'platform.ram.size', '8M of RAM cannot hold pKVM\'s carve-out (6M: its IOMMU page pool and shadow structures, in the top half of RAM); give at least 14M')
+    expectError(base({}, ram(12 * 2 ** 20)), 'platform.ram.size', /give at least 14M/)
+    expect(ok(base({}, ram(14 * 2 ** 20))).platform.ram.size).toBe(14 * 2 ** 20)
+  })
   test('guests: names, memory', () => {
     expectError(base({}, pkvm({ guests: [{ name: 'hyp', memory: '4K' }] })), 'platform.guests[0].name', /names the hypervisor/)
     expectError(base({}, pkvm({ guests: [{ name: 'vm', memory: '0x1800' }] })), 'platform.guests[0].memory', /not a multiple of the 4K page size/)

@@ -23,6 +23,7 @@ import {
   type SmmuPlatform,
   type Step,
 } from './format'
+import { carveOut } from '../pgtable/pool-size'
 import { migrate } from './migrate'
 import { hexGroups, quote, sizeName } from './numbers'
 import { at, MAX_ERRORS, Reader, type JsonObject, type ValidationError } from './reader'
@@ -229,9 +230,27 @@ function readPlatform(r: Reader, o: JsonObject | undefined): Platform | undefine
     if (!smmu.granules.includes(pageSize)) {
       r.error('platform.pageSize', `pKVM maps the identity stage 2 with PAGE_SIZE leaves, but the SMMU does not offer ${pageSize} (platform.smmu.granules: ${smmu.granules.join(', ')})`)
     }
+    checkCarveOut(r, ram, GRANULE_SHIFT[pageSize])
   }
   const platform: Platform = { smmu, ram, pageSize, hypervisor, pkvm, qemuCompat, devices, guests }
   return emulation ? { ...platform, emulation } : platform
+}
+
+/**
+ * The hypervisor's carve-out (its IOMMU page pool, sized as the series sizes
+ * it, plus the shadow queue and stream table) must fit in the top half of
+ * RAM, which the host keeps for its allocations: otherwise pKVM cannot boot.
+ */
+function checkCarveOut(r: Reader, ram: Platform['ram'], pageShift: number): void {
+  const c = carveOut(ram, pageShift)
+  if (c.base > c.hostBase) return
+  let size = ram.size
+  while (size < 2 ** 44) {
+    size += 0x20_0000
+    const bigger = carveOut({ base: ram.base, size }, pageShift)
+    if (bigger.base > bigger.hostBase) break
+  }
+  r.error('platform.ram.size', `${sizeName(ram.size)} of RAM cannot hold pKVM's carve-out (${sizeName(c.pages * 2 ** pageShift)}: its IOMMU page pool and shadow structures, in the top half of RAM); give at least ${sizeName(size)}`)
 }
 
 function readPkvm(r: Reader, path: string, v: unknown): Platform['pkvm'] | undefined {
