@@ -54,6 +54,18 @@ describe('verdicts', () => {
     })
   }
 
+  test('an undefined opcode is queued as it is (the series\' switch has no default) and the SMMU raises CERROR_ILL', () => {
+    const k = new PkvmKit()
+    k.hostBoot()
+    // Opcode 0x7f is not defined (IHI 0070 4.1: undefined opcodes are CERROR_ILL).
+    const { rec, shadow } = judge(k, [0x7fn, 0n])
+    expect(rec.opcode).toBe('UNKNOWN(0x7f)')
+    expect(rec.verdict).toBe('copied')
+    expect(rec.reason).toMatch(/not defined/)
+    expect(shadow.map((s) => s.raw)).toEqual([rec.raw])
+    expect(k.records('cmdq.error').map((r) => r.name)).toEqual(['CERROR_ILL'])
+  })
+
   test('the host sees a refused command consumed (its CONS moves past it)', () => {
     const k = new PkvmKit()
     k.hostBoot()

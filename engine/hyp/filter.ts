@@ -75,8 +75,12 @@ function judge(p: PkvmSmmu, cmd: Command, words: readonly [bigint, bigint]): Raw
       return rejected(`${cmd.op}: stage 2 is the hypervisor's (IDR0.S2P is hidden from the host)`)
     case 'SYNC':
       return sync(p, cmd, words)
+    case 'UNKNOWN':
+      // The series' switch has no default case: an opcode it does not name
+      // is queued as it is, and the hardware raises CERROR_ILL for it.
+      return copied(`passed through: opcode 0x${cmd.opcode.toString(16)} is not defined, and the filter queues what it does not name (the SMMU will raise CERROR_ILL)`)
     default:
-      return copied('passed through')
+      return copied('passed through: the filter queues what it does not name')
   }
 }
 
