@@ -97,7 +97,7 @@ export class Ownership {
   /** Per guest: first gfn of a leaf → leaf. */
   readonly guestMaps: ReadonlyMap<string, JMap<number, GuestLeaf>>
   private readonly listeners: OwnerListener[] = []
-  /** Interned HostPage values, so a million NOPAGE pages share one object. */
+  /** Interned HostPage values, so a million NOPAGE pages share one object (at most states x owners of them: never pruned, never large). */
   private readonly interned = new Map<string, HostPage>()
 
   constructor(
