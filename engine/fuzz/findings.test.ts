@@ -35,15 +35,13 @@ describe('fuzz findings', () => {
     expect(recs.some((x) => x.kind === 'hyp.idmap.unmap')).toBe(true)
   })
 
-  test('a pKVM platform whose RAM cannot hold the carve-out stops before step 0 instead of throwing out of load', () => {
+  test('a pKVM platform whose RAM cannot hold the carve-out is refused by validation instead of throwing out of load', () => {
     const e = createEngine()
     const out = e.load({ smmuscope: 1, platform: platform({ ram: { base: '0x4000_0000', size: '4MiB' } }), steps: [{ op: 'boot' }] })
-    expect(out.ok).toBe(true)
-    if (!out.ok) return
-    expect(out.summary.stopped?.step).toBe(0)
-    expect(out.summary.stopped?.message).toMatch(/^pKVM could not boot on this platform: /)
-    // The engine still answers about the run it has.
-    expect(e.meta().records).toBe(out.summary.records)
+    expect(out.ok).toBe(false)
+    if (out.ok) return
+    expect(out.errors.map((x) => x.path)).toEqual(['platform.ram.size'])
+    expect(out.errors[0].message).toMatch(/cannot hold pKVM's carve-out .* give at least \d+M$/)
   })
 
   test('a command the hardware refuses stalls its queue; with onRefused "panic" the hypervisor stops before a donation can leave a stale IOTLB entry', () => {
