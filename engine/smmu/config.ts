@@ -55,6 +55,8 @@ export interface ConfigContext {
   readonly trace: ((s: WalkStep) => void) | null
   /** Where the STE, CD and level-1 descriptor reads are recorded (`ste.read`, `cd.read`, `l1.read`), when enabled. */
   readonly journal?: Journal
+  /** platform.qemuCompat: stage-2 configurations walk their concatenated start tables as QEMU does. */
+  readonly qemuCompat?: boolean
 }
 
 /** The journal, when it records: reads are observations, made only when someone is watching. */
@@ -87,7 +89,7 @@ function steVmid(ste: readonly bigint[], feat: SmmuFeatures): number {
   return feat.vmid16 ? v : v & 0xff
 }
 
-export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures): S2Config | ConfigError {
+export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures, qemuCompat = false): S2Config | ConfigError {
   const g = S2TG_GRANULE[STE.get(ste, 'S2TG')]
   if (STE.get(ste, 'S2AA64') === 0) return bad('C_BAD_STE', 'S2AA64=0: AArch32 stage-2 tables are not supported (IDR0.TTF has no AArch32)')
   if (g === undefined) return bad('C_BAD_STE', `S2TG=${STE.get(ste, 'S2TG')} is reserved`)
@@ -121,6 +123,7 @@ export function decodeS2(ste: readonly bigint[], feat: SmmuFeatures): S2Config |
     ps,
     affd: STE.get(ste, 'S2AFFD') === 1,
     record: STE.get(ste, 'S2R') === 1,
+    ...(qemuCompat && concat > 1 ? { qemuConcat: true } : {}),
   }
 }
 
@@ -179,7 +182,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
 
   let s2: S2Config | undefined
   if (s2On) {
-    const d = decodeS2(ste, feat)
+    const d = decodeS2(ste, feat, ctx.qemuCompat)
     if (isErr(d)) return withSte(d)
     s2 = d
   }

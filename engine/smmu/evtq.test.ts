@@ -107,6 +107,14 @@ describe('translation fault records', () => {
     expect(k.eventWords(1)).toEqual([w0(0x0b, 2), S2 | IN, 0x80_0000_0000n, 0x1000_1000n])
   })
 
+  test('qemuCompat: the same stage-2 fetch reads the first concatenated table (FetchAddr S2TTB + 0)', () => {
+    const k = new SmmuKit({ qemuCompat: true })
+    k.putSte(2, { Config: 's2', ...k.s2Fields(k.pageTable(2, 12, 40, { startLevel: 1 }), 3, { S2TTB: 0x1000_0000n }) })
+    // QEMU: (S2TTB + 1 * 4K) & ~(2^13 - 1) = S2TTB, index (IPA >> 30) & 511 = 0.
+    k.dma(2, 0x80_0000_0000n, 'write')
+    expect(k.eventWords(0)).toEqual([w0(0x0b, 2), S2 | IN, 0x80_0000_0000n, 0x1000_0000n])
+  })
+
   test('an event carries SSV and the SubstreamID of the transaction', () => {
     const k = new SmmuKit({ params: { ssidBits: 4 } })
     const pt = k.pageTable(1, 12, 48)

@@ -113,6 +113,7 @@ function config(s: Smmu, req: DmaRequest): TransConfig | ConfigError {
         strtab: { base: REG.STRTAB_BASE.layout.get(base, 'ADDR'), log2size: L.get(cfgReg, 'LOG2SIZE'), split: L.get(cfgReg, 'SPLIT'), fmt: L.get(cfgReg, 'FMT') },
         trace,
         journal: s.j,
+        qemuCompat: s.opts.qemuCompat,
       },
       req.sid,
       req.ssid,

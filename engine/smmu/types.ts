@@ -59,6 +59,12 @@ export interface S2Config {
   readonly affd: boolean
   /** STE.S2R: record stage-2 faults. */
   readonly record: boolean
+  /**
+   * QEMU's concatenated start table (platform.qemuCompat): the concatenated
+   * table's offset is masked away, so every IPA indexes the first table
+   * (SPEC-FACTS A§5 S2 step 4). Absent: the architecture.
+   */
+  readonly qemuConcat?: boolean
 }
 
 export type ConfigKind = 'abort' | 'bypass' | 's1' | 's2' | 'nested'

@@ -137,6 +137,21 @@ describe('concatenated start tables (architectural; A§5 S2 step 4)', () => {
     expect(steps.map((s) => s.address)).toEqual([0x4000_1008])
   })
 
+  test('qemuConcat: the same IPA reads S2TTB + 8, the first table, as QEMU does', () => {
+    const { mem, put } = setup()
+    // QEMU: base = (0x4000_0000 + 1 * 0x1000) & ~indexmask, indexmask = 2^(40 - 9 * 3) - 1
+    // = 0x1fff, so 0x4000_0000; offset = (IPA >> 30) & 511 = 1: 0x4000_0008.
+    put(0x4000_1008, 0x1_0000_04c1n)
+    put(0x4000_0008, 0x2_0000_04c1n)
+    const steps: WalkStep[] = []
+    expect(walkS2(mem, s2(0x4000_0000, 24, 1, 12, { qemuConcat: true }), 0x80_4020_1000, R, 'IN', (s) => steps.push(s))).toMatchObject({ ok: true, pa: 0x2_0020_1000 })
+    expect(steps.map((s) => s.address)).toEqual([0x4000_0008])
+    // An IPA in the first table reads the same descriptor either way.
+    steps.length = 0
+    expect(walkS2(mem, s2(0x4000_0000, 24, 1, 12, { qemuConcat: true }), 0x4020_1000, R, 'IN', (s) => steps.push(s))).toMatchObject({ ok: true, pa: 0x2_0020_1000 })
+    expect(steps.map((s) => s.address)).toEqual([0x4000_0008])
+  })
+
   test('64K, T0SZ 20, SL0 1: four tables at L2, IPA bits 43:42 pick the table', () => {
     const { mem, put } = setup()
     // 44-bit IPA from L2 (bits 41:29): 2^(44 − 42) = 4 tables of 64K at 0x4000_0000.

@@ -54,6 +54,10 @@ export function s2Walk(
   let mask = POW2[ipaBits - shift] - 1
   const tableBytes = Math.max(64, (mask + 1) * 8)
   let table = alignDown(s2.ttb, tableBytes)
+  // QEMU adds the concatenated table's offset to S2TTB, then clears every bit
+  // below the whole block's size, offset included, and indexes one table's
+  // worth of entries: with S2TTB aligned, every IPA reads the first table.
+  if (s2.qemuConcat && mask > geo.idxMask) mask = geo.idxMask
 
   for (;;) {
     const addr = table + indexOf(hi, lo, shift, mask) * 8
