@@ -71,6 +71,8 @@ export class Machine {
   /** The last DMA's outcome and where `expect` looks for events (records since the previous expect). */
   private lastDma: DmaOutcome | undefined
   private checkFrom = 0
+  /** The SMMU pulsed its EVTQ interrupt during the current step. */
+  private evtqRaised = false
   /** marks[i]: the runner's state as step i began; its length is the steps started so far. */
   private readonly marks: StepMark[] = []
 
@@ -92,6 +94,9 @@ export class Machine {
     // pKVM boots before the host kernel's driver: it takes the MMIO and its memory first.
     this.pkvm = p.hypervisor === 'pkvm' ? this.bootHyp() : undefined
     this.host = new HostDriver(this.j, this.bus, this.mem, p, this.pkvm ? { region: this.pkvm.hostRegion } : {})
+    this.smmu.onIrq = (line) => {
+      if (line === 'EVTQ') this.evtqRaised = true
+    }
   }
 
   /**
@@ -125,7 +130,10 @@ export class Machine {
       const step = steps[i]
       this.marks.push({ record: this.j.length, lastDma: this.lastDma, checkFrom: this.checkFrom, expectations: this.expectations.length })
       try {
-        this.j.span('op', 'scenario', { op: step.op, index: i, note: step.note }, () => this.step(step, i))
+        this.j.span('op', 'scenario', { op: step.op, index: i, note: step.note }, () => {
+          this.step(step, i)
+          this.interrupts()
+        })
       } catch (e) {
         const message = e instanceof StepError || e instanceof HypPanic ? e.message : `engine error: ${e instanceof Error ? e.message : String(e)}`
         this.j.entry('error', 'scenario', { index: i, message })
@@ -164,8 +172,20 @@ export class Machine {
     this.lastDma = mark.lastDma
     this.checkFrom = mark.checkFrom
     this.stopped = undefined
+    this.evtqRaised = false
     this.scenario = scenario
     return true
+  }
+
+  /**
+   * The host kernel's interrupt handlers for what the step raised: the EVTQ
+   * line wakes arm_smmu_evtq_thread, which drains the queue (after the step,
+   * as a threaded handler runs after the code that was interrupted).
+   */
+  private interrupts(): void {
+    if (!this.evtqRaised) return
+    this.evtqRaised = false
+    hostCall(() => void this.host.evtqThread())
   }
 
   private step(step: Step, index: number): void {

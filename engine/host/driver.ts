@@ -21,6 +21,7 @@ import { PageTableBuilder } from '../pgtable/builder'
 import { defaultRegion, HostAllocator, HostAllocError, type AllocRegion } from './alloc'
 import { cdUsed, makeS1Cd } from './cd'
 import { HostCmdq } from './cmdq'
+import { drainEvtq } from './evtq'
 import { allocId, domainGeometry, geometrySl0, paSizeCode, tg0Code, type DomainSpec, type HostDomain, type HostPlatform, type PgtableGeometry, type Prot } from './domain'
 import { planEntryWrite } from './entry'
 import { iommuPgsize, IoPgtable, type FlushOps, type IommuProt } from './iopgtable'
@@ -200,7 +201,8 @@ export class HostDriver {
   private initStructures(p: ProbeResult): void {
     this.j.span('host.init_structures', 'host', {}, () => {
       this.cmdq.init(this.allocQueue(p.cmdqShift, 16, 'cmdq'))
-      this.state.set('evtq', 0)
+      this.state.set('evtq.prod', 0)
+      this.state.set('evtq.cons', 0)
       const ev = this.allocQueue(p.evtqShift, 32, 'evtq')
       this.state.set('evtq.base', ev.base)
       this.state.set('evtq.log2', ev.log2)
@@ -278,6 +280,27 @@ export class HostDriver {
     this.writel('GBPA', L.with([BigInt(reg)], { ABORT: 1, UPDATE: 1 })[0])
     for (let i = 0; i < 4; i++) if (!L.get([BigInt(this.readl('GBPA'))], 'UPDATE')) return
     this.j.entry('host.log', 'host', { level: 'err', message: 'GBPA not responding to update' })
+  }
+
+  /**
+   * The EVTQ interrupt's threaded handler (arm_smmu_evtq_thread): take the
+   * records the SMMU wrote, log them, move CONS. Nothing before boot.
+   */
+  evtqThread(): number {
+    if (!this.booted || !this.state.has('evtq.base')) return 0
+    return this.j.span('host.evtq_thread', 'host', {}, () => {
+      const llq = { prod: this.num('evtq.prod'), cons: this.num('evtq.cons') }
+      const n = drainEvtq(
+        { j: this.j, mem: this.mem, readProd: () => this.readl('EVENTQ_PROD'), writeCons: (v) => this.writel('EVENTQ_CONS', v) },
+        llq,
+        this.num('evtq.base'),
+        this.num('evtq.log2'),
+      )
+      this.state.set('evtq.prod', llq.prod)
+      this.state.set('evtq.cons', llq.cons)
+      this.j.annotate({ events: n })
+      return n
+    })
   }
 
   /** arm_smmu_setup_irqs: IRQ_CTRL off, MSI addresses cleared (wired interrupts), then GERROR and EVTQ (and PRIQ) enabled. */

@@ -24,6 +24,8 @@ export interface SmmuOptions {
  * All its state is journaled: registers in `regs`, caches in their maps,
  * everything it writes to memory through PhysMem.
  */
+export type IrqLine = 'EVTQ' | 'PRIQ' | 'CMD_SYNC' | 'GERROR'
+
 export class Smmu implements MmioDevice {
   readonly feat: SmmuFeatures
   readonly idregs: IdRegs
@@ -114,8 +116,12 @@ export class Smmu implements MmioDevice {
     return translate(this, req)
   }
 
-  /** A wired interrupt pulse (no MSI for EVTQ/GERROR in this model): an observation. */
-  irq(line: 'EVTQ' | 'PRIQ' | 'CMD_SYNC' | 'GERROR', actor: Actor = 'smmu'): void {
+  /** Who is wired to the SMMU's interrupt lines (the host kernel's handlers). */
+  onIrq: ((line: IrqLine) => void) | undefined
+
+  /** A wired interrupt pulse (no MSI for EVTQ/GERROR in this model): an observation, then the handler. */
+  irq(line: IrqLine, actor: Actor = 'smmu'): void {
     this.j.entry('irq', actor, { line })
+    this.onIrq?.(line)
   }
 }

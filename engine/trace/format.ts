@@ -291,6 +291,15 @@ export function traceText(rec: JRecord): string {
         r.count !== undefined && `${show('count', r.count)} removed`,
         rest(r, ['sid', 'ssid', 'count']),
       )
+    case 'host.event':
+      // The driver's kernel log line, with the record's decoded fields.
+      return joinText(
+        `arm-smmu-v3: ${str(r.message) ?? '?'}`,
+        typeof r.type === 'string' && `(${r.type}`,
+        r.sid !== undefined && `SID=${show('sid', r.sid)}`,
+        r.input !== undefined && `input=${show('input', r.input)}`,
+        r.address !== undefined && `from ${show('address', r.address)})`,
+      )
     case 'event':
       return joinText(
         `EVTQ <- ${str(r.type) ?? '?'}`,
