@@ -33,6 +33,14 @@ const PORT = Number(process.env.SMMUSCOPE_BENCH_PORT ?? 4319)
 const BASE = `http://127.0.0.1:${PORT}/`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FRAME_MS = 16
+/**
+ * One frame at 60 Hz as the page's clock can show it: requestAnimationFrame
+ * times are coarsened to 100 µs in a page that is not cross-origin isolated,
+ * so the interval between two on-time frames reads 16.6, 16.7 or 16.8 ms and
+ * the p95 of a run without a single missed frame is 16.8, above 1000 / 60.
+ * Two clock ticks of slack separate on-time frames from missed ones (33 ms).
+ */
+const SCROLL_FRAME_MS = 1000 / 60 + 0.2
 const INITIAL_JS_LIMIT = 250 * 1024
 
 /** Entry chunks of the built app: what index.html loads before anything runs. */
@@ -203,7 +211,7 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
     } catch {
       const why = `could not open ${id} within 45 s: ${errors[0] ?? (await pageTrouble(page))}`
       rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, why))
-      if (heavy) rows.push(budget('ui_scroll stream table p95 frame', NaN, 'ms', 1000 / 60, why))
+      if (heavy) rows.push(budget('ui_scroll stream table p95 frame', NaN, 'ms', SCROLL_FRAME_MS, why))
       return rows
     }
     const openMs = performance.now() - t0
@@ -226,7 +234,8 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
     else rows.push(budget(`ui_step p95 ${id}`, quantile(samples, 0.95), 'ms', FRAME_MS, note))
     if (heavy) {
       const sc = await scrollFrames(page)
-      rows.push(budget('ui_scroll stream table p95 frame', quantile(sc.frames, 0.95), 'ms', 1000 / 60, `${sc.frames.length} frames while the wheel scrolled ${(sc.scrolled / 54).toFixed(0)} of 65536 rows; median ${median(sc.frames).toFixed(1)} ms`))
+      const missed = sc.frames.filter((f) => f > 1.5 * (1000 / 60)).length
+      rows.push(budget('ui_scroll stream table p95 frame', quantile(sc.frames, 0.95), 'ms', SCROLL_FRAME_MS, `${sc.frames.length} frames while the wheel scrolled ${(sc.scrolled / 54).toFixed(0)} of 65536 rows; median ${median(sc.frames).toFixed(1)} ms; ${missed} longer than 1.5 frames`))
     }
   } finally {
     await ctx.close()

@@ -82,6 +82,27 @@ describe('stepView', () => {
     expect(full.some((x) => x.kind === 'mem.write' && x.fields.size === 4096 && typeof slim[x.i].fields.pa === 'number')).toBe(true)
   })
 
+  test('a part the caller holds, unchanged since the answer it came in, is left out and named', () => {
+    const { e, records } = loaded()
+    const req = { registers: true, evtq: {}, journal: { from: 0, to: 10 } }
+    const first = e.stepView(0, { kind: 'seek', to: records }, req)
+    expect(first.same).toEqual([])
+    // At the end of the run nothing moves: a seek to the same cursor holding every part gets none back.
+    const again = e.stepView(records, { kind: 'seek', to: records }, { ...req, held: { registers: first.answer, evtq: first.answer, journal: first.answer } })
+    expect(again.answer).toBeGreaterThan(first.answer)
+    expect([...again.same].sort()).toEqual(['evtq', 'journal', 'registers'])
+    expect(again.view.registers).toBeUndefined()
+    expect(again.view.cursor).toBe(records)
+    // Held under another answer's number: sent whole (the caller's copy may differ).
+    const other = e.stepView(records, { kind: 'seek', to: records }, { ...req, held: { registers: first.answer + 100 } })
+    expect(other.same).toEqual([])
+    expect(other.view.registers).toEqual(e.view(records, { registers: true }).registers)
+    // A seek back to the start: the register file there (reset values) differs and is sent; the window's rows are the same rows, left out.
+    const back = e.stepView(records, { kind: 'seek', to: 0 }, { ...req, held: { registers: other.answer, journal: other.answer } })
+    expect(back.same).toEqual(['journal'])
+    expect(back.view.registers).toEqual(e.view(0, { registers: true }).registers)
+  })
+
   test('bad arguments are refused with the call and the argument named', () => {
     const { e } = loaded()
     expect(() => e.stepView(0, { kind: 'jump' } as never, {})).toThrow(/^stepView: move\.kind must be one of step, seek, runTo, got "jump"/)

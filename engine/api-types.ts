@@ -192,7 +192,17 @@ export interface MoveViewRequest extends ViewRequest {
   readonly follow?: JournalFollow
   /** Keep only these fields of each journal row (what the panel reads; the JSONL export has them all). */
   readonly journalFields?: readonly string[]
+  /**
+   * The parts of the view the caller holds, each with the `answer` it came
+   * in: a part equal to what that answer sent is left out of this one and
+   * named in `same` (a step usually changes few parts; the rest need not be
+   * built into messages, copied between threads and compared again).
+   */
+  readonly held?: Readonly<Partial<Record<HeldPart, number>>>
 }
+
+/** The parts of a view an answer can leave out when the caller holds them already. */
+export type HeldPart = 'journal' | 'registers' | 'cmdq' | 'evtq' | 'smmu' | 'hyp'
 
 export interface JournalFollow {
   readonly top: number
@@ -216,6 +226,10 @@ export interface MoveResult {
   /** The journal window the rows in `view.journal` fill (absent when the request had none). */
   readonly journal?: JournalWindow
   readonly view: ViewModel
+  /** This answer's number (a part it sent is held under it: MoveViewRequest.held). */
+  readonly answer: number
+  /** Parts asked for and left out of `view`: equal to those of the answers the request said are held. */
+  readonly same: readonly HeldPart[]
 }
 
 /**

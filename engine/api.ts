@@ -5,6 +5,7 @@ import type {
   FindDirection,
   FindQuery,
   Granularity,
+  HeldPart,
   JournalFollow,
   JournalRow,
   JournalWindow,
@@ -38,6 +39,7 @@ import { registerRows } from './views/registers'
 import { smmuView } from './views/smmu'
 import { hypView, noMap, smmuViewUnderPkvm } from './views/hyp'
 import { timelineView } from './views/timeline'
+import { sameView } from './views/same'
 import { BUILTINS } from './scenario/builtin'
 import { HEAVY } from './scenario/builtin/heavy'
 
@@ -175,10 +177,16 @@ const SLIM_ROWS = 32_768
 /** The fields of a mem.write record that carry its bytes. */
 const PAGE_WRITE_FIELDS = new Set(['value', 'old', 'size', 'writes'])
 
+/** The view parts an answer leaves out when the caller holds them (MoveViewRequest.held). */
+const HELD_PARTS: readonly HeldPart[] = ['journal', 'registers', 'cmdq', 'evtq', 'smmu', 'hyp']
+
 class Engine implements EngineApi {
   private loaded: Loaded | undefined
   /** Rows of `run` trimmed to the fields `keys` names: a record's row never changes within a run, and some cost milliseconds (4 KiB page writes in hex). */
   private slim: { run: Loaded | undefined; keys: string; rows: Map<number, JournalRow> } = { run: undefined, keys: '', rows: new Map() }
+  /** The last value sent of each view part, and the answer it went in (stepView leaves out what the caller holds). */
+  private readonly sent = new Map<HeldPart, { readonly answer: number; readonly value: unknown }>()
+  private answers = 0
 
   load(json: unknown): ResumeLoadResult {
     const v = validateScenario(json, SCENARIO_HOOKS)
@@ -203,6 +211,7 @@ class Engine implements EngineApi {
       m.run()
       const ram = v.scenario.platform.ram
       const checkpoints = Checkpoints.build(m.j.records, m.j.maps.length, ram, { reuse: prev && reused ? { from: prev.checkpoints, upTo: reused } : undefined })
+      this.sent.clear()
       this.loaded = {
         scenario: v.scenario,
         machine: m,
@@ -347,14 +356,25 @@ class Engine implements EngineApi {
       const w = objectArg('stepView', 'journal window', req.journal)
       journal = follow ? followWindow(w, to, m.j.length, objectArg('stepView', 'follow', follow)) : { from: w.from, to: w.to, top: w.from }
     }
-    const fields = req.journalFields
-    if (fields === undefined || !journal) {
-      const view = this.view(to, journal ? { ...req, journal: { from: journal.from, to: journal.to } } : req)
-      return { cursor: view.cursor, breakpoint, journal, view }
+    const { journalFields: fields, held, ...viewReq } = req
+    let view: ViewModel
+    if (fields === undefined || !journal) view = this.view(to, journal ? { ...viewReq, journal: { from: journal.from, to: journal.to } } : viewReq)
+    else {
+      if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
+      view = { ...this.view(to, { ...viewReq, journal: undefined }), journal: this.slimRows(journal.from, journal.to, fields) }
     }
-    if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
-    const view = this.view(to, { ...req, journal: undefined })
-    return { cursor: view.cursor, breakpoint, journal, view: { ...view, journal: this.slimRows(journal.from, journal.to, fields) } }
+    const answer = ++this.answers
+    const same = new Set<HeldPart>()
+    const have = held === undefined ? undefined : objectArg('stepView', 'held', held)
+    for (const p of HELD_PARTS) {
+      const v = view[p]
+      if (v === undefined) continue
+      const last = this.sent.get(p)
+      if (have?.[p] !== undefined && last?.answer === have[p] && sameView(last.value, v)) same.add(p)
+      else this.sent.set(p, { answer, value: v })
+    }
+    const out = same.size === 0 ? view : (Object.fromEntries(Object.entries(view).filter(([k]) => !same.has(k as HeldPart))) as unknown as ViewModel)
+    return { cursor: view.cursor, breakpoint, journal, view: out, answer, same: [...same] }
   }
 
   /** Journal rows [from, to) (at most 2000, as view() gives) with only the named fields. */

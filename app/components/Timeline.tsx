@@ -10,7 +10,7 @@ const StripShapes = memo(function StripShapes({ g }: { g: StripGeometry }) {
   return (
     <>
       {g.segments.map((s) => (
-        <rect key={s.i} className={`tseg d${s.depth} actor-${s.actor}`} x={s.x} y={s.depth === 0 ? 3 : 13} width={s.w} height={s.depth === 0 ? 8 : 10}>
+        <rect key={`${s.depth}-${s.i}`} className={`tseg d${s.depth} actor-${s.actor}`} x={s.x} y={s.depth === 0 ? 3 : 13} width={s.w} height={s.depth === 0 ? 8 : 10}>
           <title>{s.text}</title>
         </rect>
       ))}
@@ -22,6 +22,14 @@ const StripShapes = memo(function StripShapes({ g }: { g: StripGeometry }) {
     </>
   )
 })
+
+/**
+ * The cursor over the strip: an element of its own, moved by a transform,
+ * so a step repaints neither the strip's shapes nor anything around it.
+ */
+function StripCursor({ x }: { x: number }) {
+  return <div className="tcursor" aria-hidden="true" style={{ transform: `translateX(${x}px)` }} />
+}
 
 /**
  * The journal as a scrubbable strip: scenario ops (top lane) and the spans
@@ -52,7 +60,12 @@ export const Timeline = memo(function Timeline() {
   }, [])
 
   const g = useMemo(() => (t ? stripGeometry(t, width) : null), [t, width])
-  if (t === null || g === null) return <svg ref={ref} className="timeline" height={H} aria-hidden="true" />
+  if (t === null || g === null)
+    return (
+      <div className="timeline-wrap">
+        <svg ref={ref} className="timeline" height={H} aria-hidden="true" />
+      </div>
+    )
 
   const seek = (e: PointerEvent<SVGSVGElement>) => {
     const box = e.currentTarget.getBoundingClientRect()
@@ -74,33 +87,35 @@ export const Timeline = memo(function Timeline() {
   }
   const here = t.segments.findLast((s) => s.depth === 0 && s.i <= cursor)
   return (
-    <svg
-      ref={ref}
-      className="timeline"
-      height={H}
-      role="slider"
-      tabIndex={0}
-      aria-label="Timeline"
-      aria-valuemin={0}
-      aria-valuemax={records}
-      aria-valuenow={cursor}
-      aria-valuetext={`record ${cursor} of ${records}${here ? `, in ${here.text}` : ''}`}
-      data-testid="timeline"
-      onPointerDown={(e) => {
-        dragging.current = true
-        e.currentTarget.setPointerCapture(e.pointerId)
-        seek(e)
-      }}
-      onPointerMove={(e) => {
-        if (dragging.current) seek(e)
-      }}
-      onPointerUp={() => {
-        dragging.current = false
-      }}
-      onKeyDown={onKey}
-    >
-      <StripShapes g={g} />
-      <line className="tcursor" x1={g.xOf(cursor)} x2={g.xOf(cursor)} y1={0} y2={H} />
-    </svg>
+    <div className="timeline-wrap">
+      <svg
+        ref={ref}
+        className="timeline"
+        height={H}
+        role="slider"
+        tabIndex={0}
+        aria-label="Timeline"
+        aria-valuemin={0}
+        aria-valuemax={records}
+        aria-valuenow={cursor}
+        aria-valuetext={`record ${cursor} of ${records}${here ? `, in ${here.text}` : ''}`}
+        data-testid="timeline"
+        onPointerDown={(e) => {
+          dragging.current = true
+          e.currentTarget.setPointerCapture(e.pointerId)
+          seek(e)
+        }}
+        onPointerMove={(e) => {
+          if (dragging.current) seek(e)
+        }}
+        onPointerUp={() => {
+          dragging.current = false
+        }}
+        onKeyDown={onKey}
+      >
+        <StripShapes g={g} />
+      </svg>
+      <StripCursor x={g.xOf(cursor)} />
+    </div>
   )
 })

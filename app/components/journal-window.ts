@@ -29,3 +29,26 @@ export function journalGeometry(scrollTop: number, height: number, rowHeight: nu
     span: Math.max(1, Math.ceil(height / rowHeight)),
   }
 }
+
+/** Whether two geometries show the same rows and fetch the same window. */
+export function sameJournalGeometry(a: JournalGeometry, b: JournalGeometry): boolean {
+  return a.p0 === b.p0 && a.p1 === b.p1 && a.top === b.top && a.visible === b.visible && a.span === b.span
+}
+
+/**
+ * Rows split into runs at consecutive positions, each with the position of
+ * its first row: a run is drawn as one block at that row's place. The rows of
+ * a window are one run; more only for a moment, while rows fetched before
+ * spans were collapsed or expanded are still on screen.
+ */
+export function rowRuns<R>(rows: readonly R[], position: (row: R) => number): { readonly top: number; readonly rows: readonly R[] }[] {
+  const runs: { top: number; rows: R[] }[] = []
+  let next = Number.NaN
+  for (const r of rows) {
+    const p = position(r)
+    if (p !== next) runs.push({ top: p, rows: [] })
+    runs[runs.length - 1].rows.push(r)
+    next = p + 1
+  }
+  return runs
+}

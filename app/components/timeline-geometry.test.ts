@@ -27,3 +27,45 @@ test('a pixel maps back to the nearest cursor, clamped to the run', () => {
   expect(g.cursorAt(-5)).toBe(0)
   expect(g.cursorAt(900)).toBe(1000)
 })
+
+// 1000 records over 10 px: 100 records per pixel (worked by hand).
+const dense = {
+  records: 1000,
+  segments: [
+    // Lane 0: one wide op (records 0-499: 5 px), then ten 10-record ops (0.1 px each) in pixel 5, three host, seven hyp.
+    { i: 0, end: 500, depth: 0 as const, actor: 'scenario', kind: 'op', text: 'boot' },
+    ...Array.from({ length: 10 }, (_, k) => ({ i: 500 + 10 * k, end: 510 + 10 * k, depth: 0 as const, actor: k < 3 ? 'host' : 'hyp', kind: 'op', text: `op ${k}` })),
+    // Then 50-record host ops over pixels 6 and 7 (0.5 px each): both columns host, one shape.
+    ...Array.from({ length: 4 }, (_, k) => ({ i: 600 + 50 * k, end: 650 + 50 * k, depth: 0 as const, actor: 'host', kind: 'op', text: `late ${k}` })),
+  ],
+  marks: [
+    { i: 520, kind: 'event' as const, text: 'EVTQ <- F_TRANSLATION' },
+    { i: 560, kind: 'event' as const, text: 'EVTQ <- C_BAD_STE' },
+    { i: 580, kind: 'expect' as const, text: 'expect ok' },
+  ],
+}
+
+test('a wide span keeps its own shape; narrow spans in one pixel become one shape of the actor covering most records', () => {
+  const g = stripGeometry(dense, 10)
+  expect(g.segments.map((s) => [s.x, s.w, s.actor, s.spans])).toEqual([
+    [0, 5, 'scenario', 1],
+    // Pixel 5: 70 hyp records against 30 host records.
+    [5, 1, 'hyp', 10],
+    // Pixels 6 and 7: host in both, joined (not with pixel 5: another actor).
+    [6, 2, 'host', 4],
+  ])
+  expect(g.segments[0].text).toBe('boot')
+  expect(g.segments[1].text).toBe('10 spans: op 0 … op 9')
+  expect(g.segments[1].i).toBe(500)
+})
+
+test('marks of one kind in one pixel are one line; another kind keeps its own', () => {
+  const g = stripGeometry(dense, 10)
+  // Records 520 and 560 fall in pixel 5 (x = 5.205 and 5.605); 580 too, but it is an expectation.
+  expect(g.marks.map((m) => [m.kind, m.count, m.i])).toEqual([
+    ['event', 2, 520],
+    ['expect', 1, 580],
+  ])
+  expect(g.marks[0].x).toBe(5.205)
+  expect(g.marks[0].text).toBe('2 × event: EVTQ <- F_TRANSLATION … EVTQ <- C_BAD_STE')
+})

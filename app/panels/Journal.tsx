@@ -3,7 +3,8 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import type { JournalRow, Related } from '../../engine/api-types'
 import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
 import { JsonlDownload } from '../components/JsonlDownload'
-import { journalGeometry } from '../components/journal-window'
+import { journalGeometry, rowRuns, sameJournalGeometry } from '../components/journal-window'
+import type { Viewport } from '../components/useScrollViewport'
 import { Timeline } from '../components/Timeline'
 import { useRelated } from '../components/useRelated'
 import { useApp } from '../store/context'
@@ -12,6 +13,9 @@ import { useSel } from '../store/selection-slice'
 /** Fixed row height: the list is virtualized by arithmetic, not measurement. */
 export const ROW_HEIGHT = 20
 const OVERSCAN = 10
+
+/** Two scroll positions that show the same rows whole and fetch the same window: scrolling within a row draws nothing again. */
+const sameRows = (a: Viewport, b: Viewport): boolean => sameJournalGeometry(journalGeometry(a.top, a.height, ROW_HEIGHT, OVERSCAN), journalGeometry(b.top, b.height, ROW_HEIGHT, OVERSCAN))
 
 const PAGE = 4096
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v) ? Number(v) : undefined)
@@ -31,7 +35,7 @@ function relatedRow(row: JournalRow, rel: Related): boolean {
 }
 
 /** One record; a step re-renders only the rows whose props changed (the old and the new current row). */
-const Row = memo(function Row({ row, top, current, related, collapsed, onPick, onToggle }: { row: JournalRow; top: number; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
+const Row = memo(function Row({ row, current, related, collapsed, onPick, onToggle }: { row: JournalRow; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
   const span = row.end !== undefined && row.end > row.i + 1
   return (
     <div
@@ -39,7 +43,6 @@ const Row = memo(function Row({ row, top, current, related, collapsed, onPick, o
       role="option"
       aria-selected={current}
       className={`jrow actor-${row.actor}${current ? ' current' : ''}${related ? ' related' : ''}`}
-      style={{ top }}
       onClick={() => {
         onPick(row.i)
       }}
@@ -106,7 +109,7 @@ export function Journal() {
   }, [cursor, hidden])
 
   // The scroll position as last seen or set, so the effects below never read layout (a forced reflow per step).
-  const { viewport, pos } = useScrollViewport(ref, 600)
+  const { viewport, pos } = useScrollViewport(ref, 600, sameRows)
 
   const g = journalGeometry(viewport.top, viewport.height, ROW_HEIGHT, OVERSCAN)
   const { p0, p1 } = g
@@ -165,6 +168,10 @@ export function Journal() {
   const atEnd = records > 0 && cursor === records
   const currentRow = rows.find((r) => r.i === cursor)
   const currentShown = atEnd || currentRow !== undefined
+  const runs = rowRuns(
+    rows.filter((r) => !isHidden(hidden, r.i)),
+    (r) => positionOf(hidden, r.i),
+  )
   const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
     <section className="panel journal" aria-labelledby="journal-h">
@@ -200,20 +207,16 @@ export function Journal() {
       >
         {/* Two rows of slack below the end: a followed window can always scroll its top row to the top. */}
         <div className="jspace" style={{ height: (total + 3) * ROW_HEIGHT }}>
-          {rows
-            .filter((r) => !isHidden(hidden, r.i))
-            .map((r) => (
-              <Row
-                key={r.i}
-                row={r}
-                top={positionOf(hidden, r.i) * ROW_HEIGHT}
-                current={r.i === cursor}
-                related={anySelection && relatedRow(r, related)}
-                collapsed={collapsed.has(r.i)}
-                onPick={pick}
-                onToggle={toggle}
-              />
-            ))}
+          {runs.map((run, k) => (
+            // Rows at consecutive positions lie in one block placed at the first one's: the rows themselves are
+            // not positioned, so a step lays out and paints a block of rows rather than a layer per row.
+            // Keyed by place in the list, not by first record: a scrolled window keeps its block and rows.
+            <div key={k} className="jrun" style={{ top: run.top * ROW_HEIGHT }}>
+              {run.rows.map((r) => (
+                <Row key={r.i} row={r} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
+              ))}
+            </div>
+          ))}
           {records > 0 && (
             // Cursor = records: every record applied; this row stands for "after the last one".
             <div

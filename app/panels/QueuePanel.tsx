@@ -122,12 +122,19 @@ function RingExport({ svg, name, title }: { svg: RefObject<SVGSVGElement | null>
 export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: string; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
   const scroller = useRef<HTMLDivElement>(null)
   const ringRef = useRef<SVGSVGElement>(null)
-  // The entry at the cursor stays in view as the cursor moves.
+  // The entry at the cursor comes into view when the cursor moves to another entry. Only then is layout read: a step
+  // that leaves the entry where it was forces no layout here (the frame lays out once).
+  const shownActive = useRef<number | undefined>(undefined)
   useEffect(() => {
-    if (active === undefined) return
+    if (active === shownActive.current) return
+    if (active === undefined) {
+      shownActive.current = undefined
+      return
+    }
     const row = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${active}"]`)
     const box = scroller.current
     if (!row || !box) return
+    shownActive.current = active
     const head = box.querySelector('thead')?.clientHeight ?? 0
     if (row.offsetTop < box.scrollTop + head || row.offsetTop + row.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, row.offsetTop - head - 4)
   }, [active, queue])

@@ -1,9 +1,11 @@
-import { useEffect, useRef, useState } from 'react'
-import { useScrollViewport } from '../components/useScrollViewport'
+import { memo, useCallback, useEffect, useRef, useState } from 'react'
+import { rowWindow, sameRowWindow } from '../components/row-window'
+import { useScrollViewport, type Viewport } from '../components/useScrollViewport'
 import type { SteRow, StrtabTable, StrtabView } from '../../engine/api-types'
 import { RawWords } from '../components/RawWords'
 import { useRelated } from '../components/useRelated'
 import { useSel } from '../store/selection-slice'
+import { STE_KEY_FIELDS } from '../store/view-fetch'
 
 /** Fixed row height: the list is virtualized by arithmetic. */
 export const STE_ROW_H = 54
@@ -11,15 +13,14 @@ const OVERSCAN = 8
 /** Browsers cap element heights near 2^25 px: tables beyond this many SIDs are shown a slice at a time. */
 const MAX_ROWS = 1 << 19
 
-/** The fields worth a glance in a row, by Config; all fields are in the inspector. */
-const KEY_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  s1: ['S1ContextPtr', 'S1CDMax', 'S1Fmt', 'S1DSS'],
-  s2: ['S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0', 'S2TG', 'S2PS', 'S2R'],
-  nested: ['S1ContextPtr', 'S1CDMax', 'S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0'],
-}
+/** Two viewports that show the same rows: scrolling within a row draws nothing again. */
+const sameRows = (a: Viewport, b: Viewport): boolean => sameRowWindow(a, b, STE_ROW_H, OVERSCAN)
 
-function SteLine({ row, top, selected, related, onPick, table, paired }: { row: SteRow; top?: number; selected: boolean; related: boolean; onPick: () => void; table?: StrtabTable; paired?: boolean }) {
-  const keys = KEY_FIELDS[row.config] ?? []
+type Pick = (sid: number, table?: StrtabTable) => void
+
+/** One STE; drawn again only when its row, place, selection or highlight changed (a scroll keeps the rows still in view). */
+const SteLine = memo(function SteLine({ row, top, selected, related, onPick, table, paired }: { row: SteRow; top?: number; selected: boolean; related: boolean; onPick: Pick; table?: StrtabTable; paired?: boolean }) {
+  const keys = STE_KEY_FIELDS[row.config] ?? []
   const shown = row.fields.filter((f) => keys.includes(f.name) || row.changed.includes(f.name))
   const cls = ['sterow', paired ? 'paired' : '', selected ? 'selected' : '', related ? 'related' : '', row.error !== undefined ? 'bad' : '', row.changed.length ? 'changed' : ''].filter(Boolean).join(' ')
   const shadow = table === 'shadow'
@@ -32,7 +33,9 @@ function SteLine({ row, top, selected, related, onPick, table, paired }: { row: 
       data-table={table}
       aria-pressed={selected}
       aria-label={paired ? `${shadow ? 'Shadow' : 'Host'} STE ${row.sid}: Config=${row.config || 'none'}${row.changed.length ? `, differs in ${row.changed.join(', ')}` : ''}` : undefined}
-      onClick={onPick}
+      onClick={() => {
+        onPick(row.sid, table)
+      }}
     >
       <span className="steline1">
         <span className="mono sid">SID {row.sid}</span>
@@ -59,7 +62,17 @@ function SteLine({ row, top, selected, related, onPick, table, paired }: { row: 
       {row.raw.length > 0 && <RawWords raw={row.raw} label={`STE ${row.sid} raw words`} />}
     </button>
   )
-}
+})
+
+/** A host STE beside its shadow (under pKVM). */
+const StePair = memo(function StePair({ host, shadow, top, selected, hostRelated, shadowRelated, onPick }: { host: SteRow; shadow: SteRow | undefined; top: number; selected: StrtabTable | undefined; hostRelated: boolean; shadowRelated: boolean; onPick: Pick }) {
+  return (
+    <div className="stepair" style={{ top }}>
+      <SteLine row={host} table="host" paired selected={selected === 'host'} related={hostRelated} onPick={onPick} />
+      {shadow && <SteLine row={shadow} table="shadow" paired selected={selected === 'shadow'} related={shadowRelated} onPick={onPick} />}
+    </div>
+  )
+})
 
 function Header({ v, label }: { v: StrtabView; label?: string }) {
   return (
@@ -105,22 +118,24 @@ export function StreamTable() {
   const inspecting = useSel((s) => s.inspecting)
   const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
-  const { viewport } = useScrollViewport(ref, 400)
+  const { viewport } = useScrollViewport(ref, 400, sameRows)
   const [first, setFirst] = useState(0)
   const [goto, setGoto] = useState('')
   const sidCount = v?.sidCount ?? 0
   const rowsShown = Math.max(0, Math.min(MAX_ROWS, sidCount - first))
 
   useEffect(() => {
-    const from = first + Math.max(0, Math.floor(viewport.top / STE_ROW_H) - OVERSCAN)
-    const to = first + Math.ceil((viewport.top + viewport.height) / STE_ROW_H) + OVERSCAN
-    void setWindow(from, Math.max(from + 1, to))
+    const w = rowWindow(viewport, STE_ROW_H, OVERSCAN)
+    void setWindow(first + w.from, first + w.to)
   }, [viewport, first, setWindow])
 
-  const pick = (sid: number, table?: StrtabTable) => {
-    void select({ kind: 'sid', sid }, { kind: 'ste', sid, table })
-    void setCd(sid)
-  }
+  const pick = useCallback(
+    (sid: number, table?: StrtabTable) => {
+      void select({ kind: 'sid', sid }, { kind: 'ste', sid, table })
+      void setCd(sid)
+    },
+    [select, setCd],
+  )
 
   const jump = () => {
     const sid = Number(goto.trim().startsWith('0x') ? parseInt(goto.trim().slice(2), 16) : goto.trim())
@@ -183,26 +198,21 @@ export function StreamTable() {
                   .map((r) => {
                     const sh = shadowRows.get(r.sid)
                     return (
-                      <div key={r.sid} className="stepair" style={{ top: (r.sid - first) * STE_ROW_H }}>
-                        <SteLine row={r} table="host" paired selected={r.sid === selectedSid && selectedTable === 'host'} related={isRelated(r)} onPick={() => pick(r.sid, 'host')} />
-                        {sh && <SteLine row={sh} table="shadow" paired selected={r.sid === selectedSid && selectedTable === 'shadow'} related={isRelated(sh) || isRelated(r)} onPick={() => pick(r.sid, 'shadow')} />}
-                      </div>
+                      <StePair
+                        key={r.sid}
+                        host={r}
+                        shadow={sh}
+                        top={(r.sid - first) * STE_ROW_H}
+                        selected={r.sid === selectedSid ? selectedTable : undefined}
+                        hostRelated={isRelated(r)}
+                        shadowRelated={sh !== undefined && (isRelated(sh) || isRelated(r))}
+                        onPick={pick}
+                      />
                     )
                   })
               : v.rows
                   .filter((r) => r.sid >= first && r.sid < first + rowsShown)
-                  .map((r) => (
-                    <SteLine
-                      key={r.sid}
-                      row={r}
-                      top={(r.sid - first) * STE_ROW_H}
-                      selected={r.sid === selectedSid}
-                      related={isRelated(r)}
-                      onPick={() => {
-                        pick(r.sid)
-                      }}
-                    />
-                  ))}
+                  .map((r) => <SteLine key={r.sid} row={r} top={(r.sid - first) * STE_ROW_H} selected={r.sid === selectedSid} related={isRelated(r)} onPick={pick} />)}
           </div>
         )}
       </div>

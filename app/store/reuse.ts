@@ -39,35 +39,48 @@ function rowKey(prev: readonly unknown[], next: readonly unknown[]): string | un
   return undefined
 }
 
+/**
+ * Deep equality of two view values (plain objects, arrays, primitives),
+ * without allocating: most of a view is unchanged from one step to the
+ * next, and this walk is all an unchanged part costs.
+ */
+function equal(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let k = 0; k < a.length; k++) if (!equal(a[k], b[k])) return false
+    return true
+  }
+  if (!isPlain(a) || !isPlain(b)) return false
+  let n = 0
+  for (const k in b) {
+    if (!Object.hasOwn(b, k)) continue
+    if (!Object.hasOwn(a, k) || !equal(a[k], b[k])) return false
+    n++
+  }
+  for (const k in a) if (Object.hasOwn(a, k)) n--
+  return n === 0
+}
+
 function reuseArray(prev: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
   const key = rowKey(prev, next)
   let byKey: Map<unknown, unknown> | undefined
   if (key !== undefined) byKey = new Map(prev.map((e) => [(e as Plain)[key], e]))
-  let same = prev.length === next.length
-  const out = next.map((e, k) => {
+  return next.map((e, k) => {
     const old = byKey !== undefined ? byKey.get((e as Plain)[key!]) : prev[k]
-    const r = old === undefined ? e : reuse(old, e)
-    if (r !== prev[k]) same = false
-    return r
+    return old === undefined ? e : reuse(old, e)
   })
-  return same ? prev : out
 }
 
 function reuseObject(prev: Plain, next: Plain): Plain {
-  const keys = Object.keys(next)
-  let same = keys.length === Object.keys(prev).length
   const out: Plain = {}
-  for (const k of keys) {
-    const r = k in prev ? reuse(prev[k], next[k]) : next[k]
-    if (r !== prev[k] || !(k in prev)) same = false
-    out[k] = r
-  }
-  return same ? prev : out
+  for (const k of Object.keys(next)) out[k] = Object.hasOwn(prev, k) ? reuse(prev[k], next[k]) : next[k]
+  return out
 }
 
 /** `next`, with every part equal to the corresponding part of `prev` taken from `prev` (all of `prev` when they are equal). */
 export function reuse<T>(prev: unknown, next: T): T {
-  if (Object.is(prev, next)) return prev as T
+  if (equal(prev, next)) return prev as T
   if (Array.isArray(prev) && Array.isArray(next)) return reuseArray(prev, next) as T
   if (isPlain(prev) && isPlain(next)) return reuseObject(prev, next) as T
   return next

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { CursorMove, JournalRow, LoadResult, MoveViewRequest, RegisterRow, ViewModel, ViewRequest } from '../../engine/api-types'
+import type { CursorMove, HeldPart, JournalRow, LoadResult, MoveViewRequest, RegisterRow, ViewModel, ViewRequest } from '../../engine/api-types'
 import { JournalIndex } from '../../engine/journal/cursor'
 import { runTo } from '../../engine/journal/find'
 import type { JRecord } from '../../engine/journal/journal'
@@ -15,10 +15,11 @@ import { createAppStore } from './store'
  * A journal window that follows the cursor moves, in this fake, to start at
  * the cursor when the cursor is not among its rows on screen.
  */
-function fakeEngine(rows: JournalRow[]) {
+function fakeEngine(rows: JournalRow[], opts: { leaveOutHeld?: boolean } = {}) {
   const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][], stepView: [] as [number, CursorMove, MoveViewRequest][], jsonl: [] as number[] }
   const records: JRecord[] = rows.map((r) => ({ kind: r.kind, actor: r.actor, depth: r.depth, ...(r.end !== undefined && { end: r.end }), ...r.fields }))
   const index = new JournalIndex(records)
+  const sent = new Map<HeldPart, { answer: number; json: string }>()
   const prodAt = (c: number) => rows.slice(0, c).filter((r) => r.kind === 'mmio').length
   const reg = (c: number): RegisterRow => ({
     name: 'CMDQ_PROD',
@@ -61,7 +62,18 @@ function fakeEngine(rows: JournalRow[]) {
       const f = request.follow
       if (journal && f && (to < f.top || to >= f.top + f.visible)) journal = { from: to, to: to + journal.to - journal.from, top: to }
       const view = viewAt(to, { ...request, journal })
-      return Promise.resolve({ cursor: to, breakpoint, journal, view })
+      const answer = calls.stepView.length
+      // With leaveOutHeld, as the worker does: a part the request holds under the answer that last sent it, unchanged since, is left out.
+      const same: HeldPart[] = []
+      for (const p of ['journal', 'registers'] as const) {
+        const v = view[p]
+        if (v === undefined) continue
+        const last = sent.get(p)
+        if (opts.leaveOutHeld && last !== undefined && request.held?.[p] === last.answer && last.json === JSON.stringify(v)) same.push(p)
+        else sent.set(p, { answer, json: JSON.stringify(v) })
+      }
+      const out = { ...view, journal: same.includes('journal') ? undefined : view.journal, registers: same.includes('registers') ? undefined : view.registers }
+      return Promise.resolve({ cursor: to, breakpoint, journal, view: out, answer, same })
     },
     exportJsonl(from) {
       // Pieces of two records; the last adds a summary line.
@@ -176,7 +188,8 @@ describe('app store', () => {
     // A seek to where the cursor is, asking for those rows (and the fields the panel reads) and nothing else.
     const [cursor, move, req] = calls.stepView[calls.stepView.length - 1]
     expect([cursor, move]).toEqual([5, { kind: 'seek', to: 5 }])
-    expect(req).toEqual({ journal: { from: 1, to: 3 }, journalFields: ['sid', 'SID', 'pa', 'iova', 'index', 'queue'] })
+    // The rows the store shows came in the answer before (the load's): the worker may leave them out if they are the same.
+    expect(req).toEqual({ journal: { from: 1, to: 3 }, journalFields: ['sid', 'SID', 'pa', 'iova', 'index', 'queue'], held: { journal: calls.stepView.length - 1 } })
     expect(store.getState().journalFrom).toBe(1)
     expect(store.getState().journalRows.map((r) => r.i)).toEqual([1, 2])
   })
@@ -260,6 +273,37 @@ describe('one round trip per step', () => {
     await store.getState().stepInto() // 1 -> 2: record 1 is an mmio: PROD 0x1, changed
     expect(store.getState().view?.registers).not.toBe(before)
     expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x1', changed: true })
+  })
+
+  test('a part the worker leaves out as unchanged is the one the store holds', async () => {
+    const { engine, calls } = fakeEngine(small, { leaveOutHeld: true })
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    const before = store.getState().view?.registers
+    const heldAt = calls.stepView.length
+    // Cursor 0 -> 1: record 0 is an op, CMDQ_PROD stays 0x0: the request holds the registers of the last answer; the answer leaves them out.
+    await store.getState().stepInto()
+    expect(calls.stepView[calls.stepView.length - 1][2].held?.registers).toBe(heldAt)
+    expect(store.getState().cursor).toBe(1)
+    expect(store.getState().view?.registers).toBe(before)
+    expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x0', changed: false })
+    // 1 -> 2: record 1 is an mmio, PROD 0x1: sent, and held from then on under this answer.
+    await store.getState().stepInto()
+    expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x1', changed: true })
+    const sentAt = calls.stepView.length
+    await store.getState().stepBackInto() // 2 -> 1: PROD 0x0 again: sent (it differs from what answer `sentAt` sent)
+    expect(calls.stepView[calls.stepView.length - 1][2].held?.registers).toBe(sentAt)
+    expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x0', changed: false })
+  })
+
+  test('nothing is held across runs: a new load asks for every part again', async () => {
+    const { engine, calls } = fakeEngine(small, { leaveOutHeld: true })
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().load('{"again": 1}')
+    expect(calls.stepView[calls.stepView.length - 1][2].held).toBeUndefined()
+    expect(store.getState().view?.registers).toHaveLength(1)
   })
 
   test('the journal as JSONL: the worker\'s pieces joined in order', async () => {

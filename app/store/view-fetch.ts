@@ -12,7 +12,7 @@
  * to the cursor and selection on screen.
  */
 import { castDraft } from 'immer'
-import type { CursorMove, HypViewRequest, JournalWindow, MoveResult, MoveViewRequest, SmmuViewRequest, ViewModel } from '../../engine/api-types'
+import type { CursorMove, HeldPart, HypViewRequest, MoveResult, MoveViewRequest, SmmuViewRequest } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
 import { reuse } from './reuse'
 import type { FullState } from './selection-slice'
@@ -21,11 +21,25 @@ export type ViewPart = 'journal' | 'state' | 'smmu'
 
 export const ALL_PARTS: readonly ViewPart[] = ['journal', 'state', 'smmu']
 
+/** The engine's held parts, and the part of the app's fetches each belongs to. */
+const PART_OF: Readonly<Record<HeldPart, ViewPart>> = { journal: 'journal', registers: 'state', cmdq: 'state', evtq: 'state', smmu: 'smmu', hyp: 'smmu' }
+const HELD = Object.keys(PART_OF) as HeldPart[]
+
 /** Rows of the CD table fetched at once. */
 export const CD_PAGE = 64
 
 /** The fields of a journal row the journal panel reads (to mark rows about the linked selection); the rest stay in the worker. */
 export const JOURNAL_ROW_FIELDS: readonly string[] = ['sid', 'SID', 'pa', 'iova', 'index', 'queue']
+
+/** The STE fields a stream-table row shows, by Config (with V and Config, and any field that changed); all fields are the inspector's. */
+export const STE_KEY_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  s1: ['S1ContextPtr', 'S1CDMax', 'S1Fmt', 'S1DSS'],
+  s2: ['S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0', 'S2TG', 'S2PS', 'S2R'],
+  nested: ['S1ContextPtr', 'S1CDMax', 'S2VMID', 'S2TTB', 'S2T0SZ', 'S2SL0'],
+}
+
+/** The fields of an STE row the worker sends (the rest of a row's fields are not drawn: a window of rows stays small). */
+export const STE_ROW_FIELDS: readonly string[] = [...new Set(['V', 'Config', ...Object.values(STE_KEY_FIELDS).flat()])]
 
 /** One request: what it asked for, for which run and cursor. */
 export interface ViewFetch {
@@ -53,6 +67,9 @@ export class ViewFetcher {
   private lastCursor = -1
   private since: number | undefined = undefined
   private timelineFor: unknown = null
+  /** The answer each view part in the store came in (the worker leaves out a part that has not changed since). */
+  private held = new Map<HeldPart, number>()
+  private heldSummary: unknown = null
 
   /** Run `job` after every fetch asked for before it (the worker answers in order; the store changes in the same order). */
   run(job: () => Promise<void>, key?: string): Promise<void> {
@@ -76,8 +93,10 @@ export class ViewFetcher {
       if (st.summary === null) return
       const f = this.plan(st, parts, false)
       const r = await this.engine.stepView(st.cursor, { kind: 'seek', to: st.cursor }, f.request)
-      const edit = this.apply(get(), f, r.view, r.journal)
-      if (edit !== null) set(edit)
+      const edit = this.apply(get(), f, r)
+      if (edit === null) return
+      set(edit)
+      this.hold(f, r)
     }, parts.join())
   }
 
@@ -93,7 +112,7 @@ export class ViewFetcher {
       if (mv === null) return
       const f = this.plan(st, ALL_PARTS, true)
       const r = await this.engine.stepView(st.cursor, mv, f.request)
-      const edit = this.apply(get(), f, r.view, r.journal)
+      const edit = this.apply(get(), f, r)
       // Another run was loaded, or the cursor was set again meanwhile (that seek's own answer follows).
       if (edit === null || get().cursor !== st.cursor) return
       set((s) => {
@@ -101,7 +120,21 @@ export class ViewFetcher {
         edit(s)
         also?.(s, r)
       })
+      this.hold(f, r)
     })
+  }
+
+  /**
+   * After the store took answer `r` to fetch `f`: the parts it sent are held
+   * under its number, those it left out under theirs, and those it was not
+   * asked for (the store dropped them) not at all.
+   */
+  private hold(f: ViewFetch, r: MoveResult): void {
+    for (const p of HELD) {
+      if (!f.parts.includes(PART_OF[p]) || r.same.includes(p)) continue
+      if (r.view[p] !== undefined) this.held.set(p, r.answer)
+      else this.held.delete(p)
+    }
   }
 
   /**
@@ -130,8 +163,20 @@ export class ViewFetcher {
       smmu: has('smmu') ? smmuRequest(s, since) : undefined,
       hyp: has('smmu') ? hypRequest(s) : undefined,
       timeline: wantTimeline || undefined,
+      held: this.heldFor(s, parts),
     }
     return { request, parts, move, summary: s.summary, cursor: s.cursor, journalFrom: from, timelineFor: wantTimeline ? s.summary : undefined }
+  }
+
+  /** The held parts a request for `parts` may leave out: only those the store still shows for this run. */
+  private heldFor(s: FullState, parts: readonly ViewPart[]): Partial<Record<HeldPart, number>> | undefined {
+    if (s.summary !== this.heldSummary) {
+      this.held.clear()
+      this.heldSummary = s.summary
+    }
+    const out: Partial<Record<HeldPart, number>> = {}
+    for (const [p, answer] of this.held) if (parts.includes(PART_OF[p])) out[p] = answer
+    return Object.keys(out).length ? out : undefined
   }
 
   /**
@@ -139,15 +184,27 @@ export class ViewFetcher {
    * run was loaded meanwhile): each part asked for, unchanged parts keeping
    * their identity (panels showing them are not drawn again).
    */
-  apply(prev: FullState, f: ViewFetch, vm: ViewModel, win?: JournalWindow): ((s: FullState) => void) | null {
+  apply(prev: FullState, f: ViewFetch, r: MoveResult): ((s: FullState) => void) | null {
+    const vm = r.view
+    const win = r.journal
     if (prev.summary !== f.summary || (!f.move && prev.cursor !== f.cursor)) return null
     if (vm.cursor !== this.lastCursor) this.moved(vm.cursor)
     if (f.timelineFor !== undefined && vm.timeline) this.timelineFor = f.timelineFor
     const has = (p: ViewPart) => f.parts.includes(p)
-    const journal = has('journal') ? reuse(prev.journalRows, vm.journal ?? []) : undefined
-    const view = has('state') ? reuse(prev.view, { cursor: vm.cursor, records: vm.records, registers: vm.registers, cmdq: vm.cmdq, evtq: vm.evtq }) : undefined
-    const smmu = has('smmu') ? reuse(prev.smmu, vm.smmu ?? null) : undefined
-    const hyp = has('smmu') ? reuse(prev.hyp, vm.hyp ?? null) : undefined
+    // A part the answer left out is the one the store holds (equal to what the worker would have sent).
+    const kept = new Set(r.same)
+    const journal = has('journal') ? (kept.has('journal') ? prev.journalRows : reuse(prev.journalRows, vm.journal ?? [])) : undefined
+    const view = has('state')
+      ? reuse(prev.view, {
+          cursor: vm.cursor,
+          records: vm.records,
+          registers: kept.has('registers') ? prev.view?.registers : vm.registers,
+          cmdq: kept.has('cmdq') ? prev.view?.cmdq : vm.cmdq,
+          evtq: kept.has('evtq') ? prev.view?.evtq : vm.evtq,
+        })
+      : undefined
+    const smmu = has('smmu') ? (kept.has('smmu') ? prev.smmu : reuse(prev.smmu, vm.smmu ?? null)) : undefined
+    const hyp = has('smmu') ? (kept.has('hyp') ? prev.hyp : reuse(prev.hyp, vm.hyp ?? null)) : undefined
     const moved = journal !== undefined && win !== undefined && (win.from !== f.request.journal?.from || win.to !== f.request.journal.to)
     return (s) => {
       if (journal !== undefined) {
@@ -175,7 +232,7 @@ export class ViewFetcher {
 function smmuRequest(st: FullState, since: number | undefined): SmmuViewRequest {
   const tab = st.centreTab
   return {
-    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, since } : undefined,
+    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, since, fields: STE_ROW_FIELDS } : undefined,
     cd: tab === 'streams' && st.cdSid !== null ? { sid: st.cdSid, from: st.cdFrom, to: st.cdFrom + CD_PAGE } : undefined,
     walk: tab === 'walk' ? { at: st.walkAt ?? undefined } : undefined,
     iotlb: tab === 'caches' ? { since } : undefined,
@@ -189,7 +246,7 @@ function hypRequest(st: FullState): HypViewRequest {
   const tab = st.centreTab
   return {
     cmdq: tab === 'queues' ? {} : undefined,
-    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to } : undefined,
+    strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, fields: STE_ROW_FIELDS } : undefined,
     traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + 40 }) : undefined,
     memmap: tab === 'memory' ? (st.memRange ?? {}) : undefined,
     page: tab === 'memory' && st.memPage !== null ? { pa: st.memPage } : undefined,

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { createEngine, defaultScenario } from '../api'
 import { STE } from '../arch/ste'
-import { steDiff } from './strtab'
+import type { StrtabView } from '../api-types'
+import { keepFields, steDiff } from './strtab'
 
 // raw-cmdq.json: STRTAB_BASE = 0x4000_0000, STRTAB_BASE_CFG = 0x8 (FMT=0 linear,
 // LOG2SIZE=8: 256 STEs); STE 1 word 0 = 0xd (V=1, Config=0b110 s2), word 2 =
@@ -101,5 +102,36 @@ describe('steDiff', () => {
     const b = STE.encode({ V: 1, Config: 'nested', S2VMID: 1, S1ContextPtr: 0x4000_3000 })
     expect(steDiff(a, b)).toEqual(['Config', 'S1ContextPtr'])
     expect(steDiff(a, a)).toEqual([])
+  })
+})
+
+describe('keepFields: a window of rows with only the fields the panel draws', () => {
+  const field = (name: string, value: string) => ({ name, hi: 0, lo: 0, word: 0, value, display: value, desc: '', ref: 'IHI 0070 5.2' })
+  const view: StrtabView = {
+    table: 'host',
+    baseReg: '0x0',
+    cfgReg: '0x0',
+    base: '0x0',
+    fmt: 'linear',
+    log2size: 1,
+    split: 6,
+    sidCount: 2,
+    l1: [],
+    rows: [
+      { sid: 0, v: 1, config: 's2', raw: [], fields: [field('V', '0x1'), field('Config', '0x6'), field('S2VMID', '0x5'), field('EATS', '0x0')], changed: [] },
+      { sid: 1, v: 1, config: 's2', raw: [], fields: [field('V', '0x1'), field('Config', '0x6'), field('S2VMID', '0x5'), field('EATS', '0x1')], changed: ['EATS'] },
+    ],
+  }
+
+  test('fields named are kept; so is a field the row lists as changed', () => {
+    const v = keepFields(view, ['V', 'Config', 'S2VMID'])
+    expect(v.rows[0].fields.map((f) => f.name)).toEqual(['V', 'Config', 'S2VMID'])
+    expect(v.rows[1].fields.map((f) => f.name)).toEqual(['V', 'Config', 'S2VMID', 'EATS'])
+    expect(v.rows[1].changed).toEqual(['EATS'])
+  })
+
+  test('no names: every field; names that are not a list of strings are refused', () => {
+    expect(keepFields(view, undefined)).toBe(view)
+    expect(() => keepFields(view, 'V' as unknown as string[])).toThrow(/strtab\.fields must be a list of field names/)
   })
 })
