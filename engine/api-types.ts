@@ -199,6 +199,12 @@ export interface MoveViewRequest extends ViewRequest {
    * built into messages, copied between threads and compared again).
    */
   readonly held?: Readonly<Partial<Record<HeldPart, number>>>
+  /**
+   * A look ahead (the app asking for a move the user has not made yet): the
+   * whole view, and nothing remembered of it; `answer` is 0 and nothing can
+   * be held under it.
+   */
+  readonly peek?: boolean
 }
 
 /** The parts of a view an answer can leave out when the caller holds them already. */

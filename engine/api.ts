@@ -356,13 +356,14 @@ class Engine implements EngineApi {
       const w = objectArg('stepView', 'journal window', req.journal)
       journal = follow ? followWindow(w, to, m.j.length, objectArg('stepView', 'follow', follow)) : { from: w.from, to: w.to, top: w.from }
     }
-    const { journalFields: fields, held, ...viewReq } = req
+    const { journalFields: fields, held, peek, ...viewReq } = req
     let view: ViewModel
     if (fields === undefined || !journal) view = this.view(to, journal ? { ...viewReq, journal: { from: journal.from, to: journal.to } } : viewReq)
     else {
       if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
       view = { ...this.view(to, { ...viewReq, journal: undefined }), journal: this.slimRows(journal.from, journal.to, fields) }
     }
+    if (peek === true) return { cursor: view.cursor, breakpoint, journal, view, answer: 0, same: [] }
     const answer = ++this.answers
     const same = new Set<HeldPart>()
     const have = held === undefined ? undefined : objectArg('stepView', 'held', held)

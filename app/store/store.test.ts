@@ -231,6 +231,33 @@ describe('one round trip per step', () => {
     expect(req.hyp).toBeDefined()
   })
 
+  test('once the view settles the four steps are looked ahead; the step taken then lands without another round trip', async () => {
+    const { engine, calls } = fakeEngine(small, { leaveOutHeld: true })
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    await store.getState().toStart()
+    const settle = () => new Promise((r) => setTimeout(r, 80))
+    await settle()
+    const peeks = calls.stepView.filter(([, , req]) => req.peek === true)
+    expect(peeks.map(([c, mv]) => [c, mv.kind === 'step' ? `${mv.step} ${mv.direction}` : mv.kind])).toEqual([
+      [0, 'into forward'], [0, 'over forward'], [0, 'into backward'], [0, 'over backward'],
+    ])
+    // A look ahead asks for the whole view and holds nothing.
+    expect(peeks.every(([, , req]) => req.held === undefined)).toBe(true)
+    const asked = calls.stepView.length
+    await store.getState().stepOver() // 0 -> 3, looked ahead
+    expect(calls.stepView.length).toBe(asked)
+    expect(store.getState().cursor).toBe(3)
+    expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x2', changed: true })
+    // A change of granularity makes the looked-ahead steps the wrong ones: the worker is asked.
+    await settle()
+    store.getState().setGranularity('op')
+    const before = calls.stepView.length
+    await store.getState().stepInto()
+    expect(calls.stepView.length).toBe(before + 1)
+    expect(calls.stepView[before][1]).toMatchObject({ kind: 'step', step: 'into', granularity: 'op' })
+  })
+
   test('keys pressed before the answer step one after another, each from where the last one stopped', async () => {
     const { engine, calls } = fakeEngine(small)
     const store = createAppStore(engine)

@@ -10,10 +10,17 @@
  * cursor where it is), and fetches run one after another: each plans its
  * request from the state the one before left, so an answer always belongs
  * to the cursor and selection on screen.
+ *
+ * Looking ahead: once the view has settled, the four debugger steps from
+ * the cursor (into and over, both ways) are asked for in advance (`peek`).
+ * A step the user then takes whose request is the one looked ahead with
+ * (same run, cursor, move and view request) uses that answer: the key press
+ * reaches the screen without waiting for the worker.
  */
 import { castDraft } from 'immer'
 import type { CursorMove, HeldPart, HypViewRequest, MoveResult, MoveViewRequest, SmmuViewRequest } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
+import { STEP_CALLS } from './navigate'
 import { reuse } from './reuse'
 import type { FullState } from './selection-slice'
 
@@ -24,6 +31,29 @@ export const ALL_PARTS: readonly ViewPart[] = ['journal', 'state', 'smmu']
 /** The engine's held parts, and the part of the app's fetches each belongs to. */
 const PART_OF: Readonly<Record<HeldPart, ViewPart>> = { journal: 'journal', registers: 'state', cmdq: 'state', evtq: 'state', smmu: 'smmu', hyp: 'smmu' }
 const HELD = Object.keys(PART_OF) as HeldPart[]
+
+/** A step asked for ahead of the user: the answer, and once it came, its values reused against the store of the time. */
+interface Ahead {
+  readonly result: Promise<MoveResult>
+  prepared?: { readonly base: FullState; readonly parts: Reused }
+}
+
+/** The store values an answer brings (undefined: a part not asked for). */
+interface Reused {
+  readonly journal: FullState['journalRows'] | undefined
+  readonly view: FullState['view'] | undefined
+  readonly smmu: FullState['smmu'] | undefined
+  readonly hyp: FullState['hyp'] | undefined
+}
+
+/** How long the view must stay put before the steps from it are looked ahead. */
+const AHEAD_DELAY_MS = 30
+
+/** What a look-ahead answer depends on besides the run: the cursor, the move and the request (held parts aside). */
+function aheadKey(cursor: number, mv: CursorMove, request: MoveViewRequest): string {
+  const { held: _held, peek: _peek, ...rest } = request
+  return JSON.stringify([cursor, mv, rest])
+}
 
 /** Rows of the CD table fetched at once. */
 export const CD_PAGE = 64
@@ -70,6 +100,9 @@ export class ViewFetcher {
   /** The answer each view part in the store came in (the worker leaves out a part that has not changed since). */
   private held = new Map<HeldPart, number>()
   private heldSummary: unknown = null
+  /** Answers asked for ahead of the user, for the state they were planned in (see the file comment). */
+  private ahead: { readonly summary: unknown; readonly answers: Map<string, Ahead> } | null = null
+  private aheadTimer: ReturnType<typeof setTimeout> | undefined
 
   /** Run `job` after every fetch asked for before it (the worker answers in order; the store changes in the same order). */
   run(job: () => Promise<void>, key?: string): Promise<void> {
@@ -91,12 +124,14 @@ export class ViewFetcher {
     return this.run(async () => {
       const st = get()
       if (st.summary === null) return
+      this.forgetAhead()
       const f = this.plan(st, parts, false)
       const r = await this.engine.stepView(st.cursor, { kind: 'seek', to: st.cursor }, f.request)
       const edit = this.apply(get(), f, r)
       if (edit === null) return
       set(edit)
       this.hold(f, r)
+      this.lookAhead(get)
     }, parts.join())
   }
 
@@ -111,8 +146,10 @@ export class ViewFetcher {
       const mv = st.summary === null ? null : move()
       if (mv === null) return
       const f = this.plan(st, ALL_PARTS, true)
-      const r = await this.engine.stepView(st.cursor, mv, f.request)
-      const edit = this.apply(get(), f, r)
+      const early = this.takeAhead(st, mv, f.request)
+      const r = await (early?.result ?? this.engine.stepView(st.cursor, mv, f.request))
+      const now = get()
+      const edit = this.apply(now, f, r, early?.prepared?.base === now ? early.prepared.parts : undefined)
       // Another run was loaded, or the cursor was set again meanwhile (that seek's own answer follows).
       if (edit === null || get().cursor !== st.cursor) return
       set((s) => {
@@ -121,7 +158,48 @@ export class ViewFetcher {
         also?.(s, r)
       })
       this.hold(f, r)
+      this.lookAhead(get)
     })
+  }
+
+  /**
+   * Ask for the four debugger steps from where the view settled, once no
+   * other fetch follows for a moment (a burst of scrolling asks for nothing).
+   */
+  private lookAhead(get: Get): void {
+    clearTimeout(this.aheadTimer)
+    this.aheadTimer = setTimeout(() => {
+      this.aheadTimer = undefined
+      const st = get()
+      if (st.summary === null || st.view === null || this.waiting.size > 0) return
+      const answers = new Map<string, Ahead>()
+      for (const [kind, direction] of [STEP_CALLS.stepInto, STEP_CALLS.stepOver, STEP_CALLS.stepBackInto, STEP_CALLS.stepBackOver]) {
+        const mv: CursorMove = { kind: 'step', step: kind, direction, granularity: st.granularity }
+        const f = this.plan(st, ALL_PARTS, true)
+        const key = aheadKey(st.cursor, mv, f.request)
+        const a: Ahead = { result: this.engine.stepView(st.cursor, mv, { ...f.request, held: undefined, peek: true }) }
+        // Compare the answer with the store while nothing else happens, so a
+        // step that uses it only swaps values in; a look ahead that fails is
+        // only not there: the step asks the worker itself.
+        a.result.then((r) => { if (get() === st) a.prepared = { base: st, parts: this.reuseParts(st, f, r) } }, () => answers.delete(key))
+        answers.set(key, a)
+      }
+      this.ahead = { summary: st.summary, answers }
+    }, AHEAD_DELAY_MS)
+  }
+
+  /** The answer looked ahead for exactly this move and request, if there is one (used once). */
+  private takeAhead(st: FullState, mv: CursorMove, request: MoveViewRequest): Ahead | undefined {
+    const a = this.ahead
+    this.forgetAhead()
+    if (a === null || a.summary !== st.summary) return undefined
+    return a.answers.get(aheadKey(st.cursor, mv, request))
+  }
+
+  private forgetAhead(): void {
+    clearTimeout(this.aheadTimer)
+    this.aheadTimer = undefined
+    this.ahead = null
   }
 
   /**
@@ -130,6 +208,11 @@ export class ViewFetcher {
    * asked for (the store dropped them) not at all.
    */
   private hold(f: ViewFetch, r: MoveResult): void {
+    // A look-ahead answer (0) was remembered by nobody: claim to hold nothing from it.
+    if (r.answer === 0) {
+      for (const p of HELD) if (f.parts.includes(PART_OF[p])) this.held.delete(p)
+      return
+    }
     for (const p of HELD) {
       if (!f.parts.includes(PART_OF[p]) || r.same.includes(p)) continue
       if (r.view[p] !== undefined) this.held.set(p, r.answer)
@@ -184,27 +267,13 @@ export class ViewFetcher {
    * run was loaded meanwhile): each part asked for, unchanged parts keeping
    * their identity (panels showing them are not drawn again).
    */
-  apply(prev: FullState, f: ViewFetch, r: MoveResult): ((s: FullState) => void) | null {
+  apply(prev: FullState, f: ViewFetch, r: MoveResult, prepared?: Reused): ((s: FullState) => void) | null {
     const vm = r.view
     const win = r.journal
     if (prev.summary !== f.summary || (!f.move && prev.cursor !== f.cursor)) return null
     if (vm.cursor !== this.lastCursor) this.moved(vm.cursor)
     if (f.timelineFor !== undefined && vm.timeline) this.timelineFor = f.timelineFor
-    const has = (p: ViewPart) => f.parts.includes(p)
-    // A part the answer left out is the one the store holds (equal to what the worker would have sent).
-    const kept = new Set(r.same)
-    const journal = has('journal') ? (kept.has('journal') ? prev.journalRows : reuse(prev.journalRows, vm.journal ?? [])) : undefined
-    const view = has('state')
-      ? reuse(prev.view, {
-          cursor: vm.cursor,
-          records: vm.records,
-          registers: kept.has('registers') ? prev.view?.registers : vm.registers,
-          cmdq: kept.has('cmdq') ? prev.view?.cmdq : vm.cmdq,
-          evtq: kept.has('evtq') ? prev.view?.evtq : vm.evtq,
-        })
-      : undefined
-    const smmu = has('smmu') ? (kept.has('smmu') ? prev.smmu : reuse(prev.smmu, vm.smmu ?? null)) : undefined
-    const hyp = has('smmu') ? (kept.has('hyp') ? prev.hyp : reuse(prev.hyp, vm.hyp ?? null)) : undefined
+    const { journal, view, smmu, hyp } = prepared ?? this.reuseParts(prev, f, r)
     const moved = journal !== undefined && win !== undefined && (win.from !== f.request.journal?.from || win.to !== f.request.journal.to)
     return (s) => {
       if (journal !== undefined) {
@@ -219,6 +288,33 @@ export class ViewFetcher {
       if (smmu !== undefined) s.smmu = castDraft(smmu)
       if (hyp !== undefined) s.hyp = castDraft(hyp)
       if (vm.timeline && f.timelineFor !== undefined) s.timeline = castDraft(vm.timeline)
+    }
+  }
+
+  /**
+   * The store values an answer brings, each part asked for keeping the
+   * identity of what the store shows where it is equal (panels showing it
+   * are not drawn again). No side effects: a look-ahead answer is compared
+   * with the store while the user has not pressed the key yet.
+   */
+  private reuseParts(prev: FullState, f: ViewFetch, r: MoveResult): Reused {
+    const vm = r.view
+    const has = (p: ViewPart) => f.parts.includes(p)
+    // A part the answer left out is the one the store holds (equal to what the worker would have sent).
+    const kept = new Set(r.same)
+    return {
+      journal: has('journal') ? (kept.has('journal') ? prev.journalRows : reuse(prev.journalRows, vm.journal ?? [])) : undefined,
+      view: has('state')
+        ? reuse(prev.view, {
+            cursor: vm.cursor,
+            records: vm.records,
+            registers: kept.has('registers') ? prev.view?.registers : vm.registers,
+            cmdq: kept.has('cmdq') ? prev.view?.cmdq : vm.cmdq,
+            evtq: kept.has('evtq') ? prev.view?.evtq : vm.evtq,
+          })
+        : undefined,
+      smmu: has('smmu') ? (kept.has('smmu') ? prev.smmu : reuse(prev.smmu, vm.smmu ?? null)) : undefined,
+      hyp: has('smmu') ? (kept.has('hyp') ? prev.hyp : reuse(prev.hyp, vm.hyp ?? null)) : undefined,
     }
   }
 
