@@ -191,6 +191,32 @@ async function pageTrouble(page: Page): Promise<string> {
 }
 
 /**
+ * The floor under ui_step on this machine, timed the same way: a page whose
+ * only answer to a key is one character of text. Chromium paints at 60 Hz
+ * vsync, so the key's paint waits for the next frame whatever the page
+ * does; this row shows how much of a ui_step figure that wait and input
+ * delivery are (no target: it is what no app can go below).
+ */
+async function stepFloor(browser: Browser): Promise<Row> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  try {
+    const page = await ctx.newPage()
+    await page.setContent('<p id="x">0</p>')
+    await page.evaluate(() => {
+      const x = document.getElementById('x')!
+      let n = 0
+      window.addEventListener('keydown', () => { x.textContent = String(++n) })
+    })
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    const samples: number[] = []
+    for (let k = 0; k < 65; k++) samples.push((await timedKey(page, 'F11')).ms)
+    return row({ name: 'ui_step floor: one character changed', value: quantile(samples, 0.95), unit: 'ms', note: `p95 of 65 presses on a page that changes one character per key (vsync wait + input delivery); median ${median(samples).toFixed(1)} ms` })
+  } finally {
+    await ctx.close()
+  }
+}
+
+/**
  * Open a scenario from its share link at cursor `at`, time debugger
  * key presses, and for the heavy one also scroll its stream table.
  */
@@ -286,7 +312,7 @@ export async function benchUi(): Promise<Row[]> {
     ...(await withBrowser(async (browser) => {
       const loads = await coldLoads(browser, 5)
       const cold = budget('load cold, default scenario', median(loads), 'ms', 1000, `navigation start to journal rows + cursor; median of 5 fresh contexts (${loads.map((x) => x.toFixed(0)).join(', ')})`)
-      return [cold, ...(await stepRuns(browser, STEP_RUNS.map((r) => r.id)))]
+      return [cold, await stepFloor(browser), ...(await stepRuns(browser, STEP_RUNS.map((r) => r.id)))]
     })),
   )
   return rows
