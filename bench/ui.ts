@@ -210,7 +210,7 @@ async function stepFloor(browser: Browser): Promise<Row> {
     await page.locator('body').click({ position: { x: 5, y: 5 } })
     const samples: number[] = []
     for (let k = 0; k < 65; k++) samples.push((await timedKey(page, 'F11')).ms)
-    return row({ name: 'ui_step floor: one character changed', value: quantile(samples, 0.95), unit: 'ms', note: `p95 of 65 presses on a page that changes one character per key (vsync wait + input delivery); median ${median(samples).toFixed(1)} ms` })
+    return row({ name: 'ui_step floor: one character changed', value: quantile(samples, 0.95), unit: 'ms', note: `p95 of 65 presses on a page that changes one character per key (input delivery and one frame); median ${median(samples).toFixed(1)} ms` })
   } finally {
     await ctx.close()
   }
