@@ -2,8 +2,10 @@
  * The IOTLB: cached leaf translations, tagged by ASID, VMID and stage, and the
  * matching rules of every TLBI command (IHI 0070 §4.4).
  *
- * State lives in a journaled map keyed by insertion sequence (so time travel
- * restores it); lookups go through a plain index derived from that map.
+ * The entries live in a TlbStore (hash table and FIFO order, tlb-store.ts).
+ * While the journal records, every change is mirrored in a journaled map
+ * keyed by insertion sequence: what time travel restores (the store is then
+ * rebuilt from it) and what the views read.
  *
  * Two organisations (scenario `platform.smmu.tlb.model`):
  * - 'combined' (QEMU's): one entry per translation. Stage tag 1 (S1-only),
