@@ -275,6 +275,7 @@ class Engine implements EngineApi {
       mem: r.mem,
       reg,
       feat: m.smmu.feat,
+      qemuCompat: m.smmu.opts.qemuCompat,
       iotlb: mapOf('iotlb'),
       cfgcache: mapOf('cfgcache'),
       iotlbId: m.j.mapNames.indexOf('iotlb'),

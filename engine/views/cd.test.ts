@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { createEngine } from '../api'
+import { SmmuKit } from '../smmu/testkit'
+import { cdView } from './cd'
 
 // STE 1 (at 0x4000_0040, linear table of 256) with Config=s1 (0b101), S1Fmt=1 (2-level,
 // 4K leaves of 64 CDs), S1CDMax=8 (256 CDs), S1ContextPtr 0x4000_4000:
@@ -45,5 +47,35 @@ describe('CD view', () => {
     const v = e.view(Number.MAX_SAFE_INTEGER, { smmu: { cd: { sid: 2 } } }).smmu!.cd!
     expect(v.none).toBe('STE.V=0')
     expect(v.rows).toEqual([])
+  })
+})
+
+describe('CD view of a nested STE: the CD address through stage 2, as the SMMU walks it', () => {
+  // Stage 2: 4K, S2T0SZ 24 (40-bit IPA), SL0 1: start at level 1 with two
+  // concatenated tables at S2TTB 0x4010_0000. S1ContextPtr is IPA
+  // 0x80_0800_0040: bit 39 picks the second table, entry 0, at 0x4010_1000,
+  // a 1 GiB block at PA 0x4000_0000 (S2AP RW, AF: 0x4000_04c1). The CD is
+  // then read at PA 0x4800_0040. QEMU's walk masks the table offset away
+  // and reads entry 0 of the first table (0x4010_0000), which is empty.
+  function kit(): { k: SmmuKit; ste: bigint[] } {
+    const k = new SmmuKit()
+    k.putWords(0x4010_1000, [0x4000_04c1n])
+    k.putCd({ ASID: 5, T0SZ: 25, AA64: 1 }, 0x4800_0040)
+    const ste = k.putSte(1, { Config: 'nested', S1ContextPtr: 0x80_0800_0040n, S2VMID: 1, S2T0SZ: 24, S2SL0: 1, S2TG: '4K', S2PS: '48-bit', S2AA64: 1, S2TTB: 0x4010_0000n })
+    return { k, ste }
+  }
+
+  test('architectural: the second concatenated table; the CD at PA 0x4800_0040', () => {
+    const { k, ste } = kit()
+    const v = cdView(k.mem, k.smmu.feat, 1, ste, 0, 1)
+    expect(v.ipa).toBe(true)
+    expect(v.rows[0]).toMatchObject({ ssid: 0, address: '0x8008000040', pa: '0x48000040', asid: 5 })
+  })
+
+  test('qemuCompat: the view walks as the SMMU then does, and finds no translation', () => {
+    const { k, ste } = kit()
+    const v = cdView(k.mem, k.smmu.feat, 1, ste, 0, 1, true)
+    expect(v.rows[0].pa).toBeUndefined()
+    expect(v.rows[0].error).toMatch(/F_TRANSLATION at level 1/)
   })
 })

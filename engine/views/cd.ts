@@ -25,7 +25,7 @@ const S1FMT_NAME = ['linear', '2lvl-4K', '2lvl-64K', 'reserved (linear)']
  * IPAs: each is translated by a stage-2 walk of the STE's own stage 2
  * (untraced: looking is not a transaction).
  */
-export function cdView(mem: PhysMem, feat: SmmuFeatures, sid: number, ste: Words | null, from = 0, to = from + 64): CdView {
+export function cdView(mem: PhysMem, feat: SmmuFeatures, sid: number, ste: Words | null, from = 0, to = from + 64, qemuCompat = false): CdView {
   const base = { sid, ptr: '0x0', fmt: 'linear', cdMax: 0, count: 0, ipa: false, rows: [] }
   if (!ste) return { ...base, none: `no STE for StreamID ${sid}` }
   if (STE.get(ste, 'V') === 0) return { ...base, none: 'STE.V=0' }
@@ -37,7 +37,8 @@ export function cdView(mem: PhysMem, feat: SmmuFeatures, sid: number, ste: Words
   const fmt = STE.get(ste, 'S1Fmt')
   const cdMax = STE.get(ste, 'S1CDMax')
   const nested = (config & 2) === 2
-  const s2 = nested ? decodeS2(ste, feat) : null
+  // The SMMU's own decode: with qemuCompat its stage 2 walks concatenated tables as QEMU does, and so does this view.
+  const s2 = nested ? decodeS2(ste, feat, qemuCompat) : null
   const count = 2 ** cdMax
   const head = { sid, ptr: hex(ptr), fmt: S1FMT_NAME[fmt], cdMax, count, ipa: nested }
   if (s2 && 'ok' in s2) return { ...head, rows: [], none: `C_BAD_STE: ${s2.reason}` }

@@ -143,7 +143,7 @@ export function inspectView(s: SmmuState, t: InspectTarget): InspectView {
     case 'cd': {
       const loc = locateSte(s, t.sid)
       const ste = loc.steAddr === undefined ? null : s.mem.readWords(loc.steAddr, 8)
-      const v = cdView(s.mem, s.feat, t.sid, ste, t.ssid, t.ssid + 1)
+      const v = cdView(s.mem, s.feat, t.sid, ste, t.ssid, t.ssid + 1, s.qemuCompat)
       const row = v.rows[0] as (typeof v.rows)[number] | undefined
       if (v.none !== undefined || !row) return fail(`CD ${t.sid}:${t.ssid}`, v.none ?? 'no such CD')
       if (row.error !== undefined) return fail(`CD ${t.sid}:${t.ssid}`, row.error)

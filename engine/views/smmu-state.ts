@@ -10,6 +10,8 @@ export interface SmmuState {
   /** Register value by specification name, at the cursor. */
   readonly reg: (name: string) => bigint
   readonly feat: SmmuFeatures
+  /** platform.qemuCompat: stage-2 walks the views make follow QEMU where the SMMU does (concatenated start tables). */
+  readonly qemuCompat?: boolean
   /** The journaled maps at the cursor: the IOTLB and the configuration cache, with their map ids. */
   readonly iotlb: ReadonlyMap<string | number, unknown>
   readonly cfgcache: ReadonlyMap<string | number, unknown>

@@ -19,7 +19,7 @@ export function smmuView(s: SmmuState, req: SmmuViewRequest): SmmuViewModel {
   let cd
   if (req.cd) {
     const loc = locateSte(s, req.cd.sid)
-    cd = cdView(s.mem, s.feat, req.cd.sid, loc.steAddr === undefined ? null : s.mem.readWords(loc.steAddr, 8), req.cd.from, req.cd.to)
+    cd = cdView(s.mem, s.feat, req.cd.sid, loc.steAddr === undefined ? null : s.mem.readWords(loc.steAddr, 8), req.cd.from, req.cd.to, s.qemuCompat)
   }
   return {
     strtab: strtabOut,
