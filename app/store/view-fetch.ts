@@ -49,10 +49,15 @@ interface Reused {
 /** How long the view must stay put before the steps from it are looked ahead. */
 const AHEAD_DELAY_MS = 30
 
-/** What a look-ahead answer depends on besides the run: the cursor, the move and the request (held parts aside). */
-function aheadKey(cursor: number, mv: CursorMove, request: MoveViewRequest): string {
+/** A request as a look ahead is matched on: everything but the held parts and the look-ahead flag. */
+function requestKey(request: MoveViewRequest): string {
   const { held: _held, peek: _peek, ...rest } = request
-  return JSON.stringify([cursor, mv, rest])
+  return JSON.stringify(rest)
+}
+
+/** What a look-ahead answer depends on besides the run: the cursor, the move and the request. */
+function aheadKey(cursor: number, mv: CursorMove, request: string): string {
+  return `${cursor} ${JSON.stringify(mv)} ${request}`
 }
 
 /** Rows of the CD table fetched at once. */
@@ -173,10 +178,12 @@ export class ViewFetcher {
       const st = get()
       if (st.summary === null || st.view === null || this.waiting.size > 0) return
       const answers = new Map<string, Ahead>()
+      // Every step from here asks for the same view: one plan serves the four.
+      const f = this.plan(st, ALL_PARTS, true)
+      const request = requestKey(f.request)
       for (const [kind, direction] of [STEP_CALLS.stepInto, STEP_CALLS.stepOver, STEP_CALLS.stepBackInto, STEP_CALLS.stepBackOver]) {
         const mv: CursorMove = { kind: 'step', step: kind, direction, granularity: st.granularity }
-        const f = this.plan(st, ALL_PARTS, true)
-        const key = aheadKey(st.cursor, mv, f.request)
+        const key = aheadKey(st.cursor, mv, request)
         const a: Ahead = { result: this.engine.stepView(st.cursor, mv, { ...f.request, held: undefined, peek: true }) }
         // Compare the answer with the store while nothing else happens, so a
         // step that uses it only swaps values in; a look ahead that fails is
@@ -193,7 +200,7 @@ export class ViewFetcher {
     const a = this.ahead
     this.forgetAhead()
     if (a === null || a.summary !== st.summary) return undefined
-    return a.answers.get(aheadKey(st.cursor, mv, request))
+    return a.answers.get(aheadKey(st.cursor, mv, requestKey(request)))
   }
 
   private forgetAhead(): void {

@@ -18,17 +18,17 @@ import { PhysMem } from '../mem/physmem'
 import { PageTableBuilder } from '../pgtable/builder'
 import { vtcrSl0 } from '../pgtable/geometry'
 import { Smmu } from '../smmu/smmu'
-import { DEFAULT_PARAMS, RAM_BASE, RAM_SIZE } from '../smmu/testkit'
+import { CMDQ_PA, CONFIG_PA, DEFAULT_PARAMS, EVTQ_PA, RAM_BASE, RAM_SIZE, STRTAB_PA } from '../smmu/testkit'
 import type { DmaOutcome } from '../smmu/translate'
 import { EBUSY, EINVAL, ENOMEM, EPERM, type HostSharing, type IdentityS2, type IdentityS2Fields, type PagePool } from './deps'
 import { PAGE1, PkvmSmmu, type PkvmOptions } from './pkvm'
 
 export { RAM_BASE, RAM_SIZE }
-/** Host structures. */
-export const HOST_STRTAB = 0x4000_0000
-export const HOST_CMDQ = 0x4080_0000
-export const HOST_EVTQ = 0x4090_0000
-export const HOST_L2 = 0x40a0_0000
+/** Host structures: where the SMMU kit puts them. */
+export const HOST_STRTAB = STRTAB_PA
+export const HOST_CMDQ = CMDQ_PA
+export const HOST_EVTQ = EVTQ_PA
+export const HOST_L2 = CONFIG_PA
 /** Hypervisor-owned memory (the pool): left out of the identity stage 2, refused by share. */
 export const HYP_BASE = 0x7000_0000
 export const HYP_SIZE = 0x0100_0000

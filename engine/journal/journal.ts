@@ -204,7 +204,7 @@ export class JMap<K extends string | number, V> {
     const old = this.m.get(k)
     if (old === v) return
     this.m.set(k, v)
-    if (this.j.enabled) this.j.change([this.id, k, old, v], this.owner, rec ?? this.target)
+    this.j.change([this.id, k, old, v], this.owner, rec ?? this.target)
   }
 
   delete(k: K, rec?: JRecord): boolean {
@@ -213,7 +213,7 @@ export class JMap<K extends string | number, V> {
     const old = this.m.get(k)
     if (old === undefined) return false
     this.m.delete(k)
-    if (this.j.enabled) this.j.change([this.id, k, old, undefined], this.owner, rec ?? this.target)
+    this.j.change([this.id, k, old, undefined], this.owner, rec ?? this.target)
     return true
   }
 

@@ -7,7 +7,7 @@ import { BusError } from '../mem/physmem'
 import type { PhysMem } from '../mem/physmem'
 import { psBits, type SmmuFeatures } from './features'
 import type { FaultClass, Granule, S1Config, S1Table, S2Config, TransConfig, WalkFault, WalkStep } from './types'
-import { streamTag } from './tlb-store'
+import { configTag } from './tlb-store'
 import { walkS2 } from './walk-s2'
 import { s2StartLevel, concatenatedTables } from '../pgtable/geometry'
 
@@ -145,6 +145,11 @@ function fetch(mem: PhysMem, pa: number, words: number): bigint[] | BusError {
  * Look up and decode the configuration for (sid, ssid). `ssid` is
  * undefined for a transaction without a SubstreamID (SSV=0).
  */
+/** A translating configuration with the IOTLB tag its translations carry, worked out once here. */
+function tagged(c: TransConfig, feat: SmmuFeatures): TransConfig {
+  return { ...c, tag: configTag(c, feat.s2p) }
+}
+
 export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | undefined): ConfigResult {
   const { mem, feat, strtab } = ctx
   const j = watching(ctx)
@@ -188,7 +193,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   }
   if (!s1On) {
     if (ssid !== undefined) return withSte(bad('C_BAD_SUBSTREAMID', 'a SubstreamID was given but stage 1 is disabled'))
-    return { ok: true, cfg: { sid, ssid: -1, kind: 's2', s2, tag: s2 && streamTag(-1, s2.vmid, 2), steAddr } }
+    return { ok: true, cfg: tagged({ sid, ssid: -1, kind: 's2', s2, steAddr }, feat) }
   }
 
   // Stage 1: the CD table.
@@ -249,8 +254,7 @@ export function fetchConfig(ctx: ConfigContext, sid: number, ssid: number | unde
   // translates the TTBs here and caches the PAs in its config cache).
   const s1cfg: S1Config = s1
   const vmid = s2 ? s2.vmid : feat.s2p ? steVmid(ste, feat) : -1
-  const tag = streamTag(s1cfg.asid, vmid, s2 ? 12 : 1)
-  return { ok: true, cfg: { sid, ssid: ssid ?? -1, kind: s2 ? 'nested' : 's1', s1: s1cfg, s2, vmid, tag, steAddr, cdAddr: cdPa } }
+  return { ok: true, cfg: tagged({ sid, ssid: ssid ?? -1, kind: s2 ? 'nested' : 's1', s1: s1cfg, s2, vmid, steAddr, cdAddr: cdPa }, feat) }
 }
 
 /** Thrown through cdAddress's reader when stage 2 faults; the fault is kept aside. */

@@ -35,6 +35,30 @@ export const TABLES_PA = 0x4100_0000
 
 const PAGE1 = 0x10000
 
+/** A page-table allocator for tests: addresses from `start` up, each aligned as asked. */
+export function bumpAllocator(start: number): (bytes: number, align: number) => number {
+  let next = start
+  return (bytes, align) => {
+    next = Math.ceil(next / align) * align
+    const a = next
+    next += bytes
+    return a
+  }
+}
+
+/**
+ * Bare memory for walker tests: RAM 0x4000_0000..0x8000_0000, a bump
+ * allocator for tables from 0x7000_0000, and a 64-bit store.
+ */
+export function walkMemory(): { mem: PhysMem; alloc: (bytes: number, align: number) => number; put: (pa: number, v: bigint) => void } {
+  const mem = new PhysMem(0x4000_0000, 0x4000_0000)
+  const alloc = bumpAllocator(0x7000_0000)
+  const put = (pa: number, v: bigint): void => {
+    mem.write64(pa, v, 'host')
+  }
+  return { mem, alloc, put }
+}
+
 /** A QEMU-like nested-capable SMMU with small tables (IDR values worked out in regfile.test.ts). */
 export const DEFAULT_PARAMS: SmmuParams = {
   stages: 'nested',

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import type { CachedTlbEntry } from './tlb'
-import { tagKey, TlbStore } from './tlb-store'
+import { streamTag, tagKey, TlbStore } from './tlb-store'
 
 let seq = 0
 function entry(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, sizeBits = 12): CachedTlbEntry {
@@ -14,25 +14,25 @@ describe('TlbStore', () => {
     const block = entry(1, 0, 1, 0x200, 21) // 2 MiB: pages 0x200..0x3ff
     const page = entry(1, 0, 1, 0x234)
     s.add(block)
-    expect(s.find(1, 0, 1, 0x234, tagKey(1, 0, 1))).toBe(block)
-    expect(s.find(1, 0, 1, 0x3ff, tagKey(1, 0, 1))).toBe(block)
-    expect(s.find(1, 0, 1, 0x400, tagKey(1, 0, 1))).toBeUndefined()
+    expect(s.find(streamTag(1, 0, 1), 0x234)).toBe(block)
+    expect(s.find(streamTag(1, 0, 1), 0x3ff)).toBe(block)
+    expect(s.find(streamTag(1, 0, 1), 0x400)).toBeUndefined()
     s.add(page)
     // A 4K entry inside the block now answers for its page (smallest first); the block for the rest.
-    expect(s.find(1, 0, 1, 0x234, tagKey(1, 0, 1))).toBe(page)
-    expect(s.find(1, 0, 1, 0x235, tagKey(1, 0, 1))).toBe(block)
+    expect(s.find(streamTag(1, 0, 1), 0x234)).toBe(page)
+    expect(s.find(streamTag(1, 0, 1), 0x235)).toBe(block)
     // Another tag sees nothing.
-    expect(s.find(2, 0, 1, 0x234, tagKey(2, 0, 1))).toBeUndefined()
-    expect(s.find(1, 0, 12, 0x234, tagKey(1, 0, 12))).toBeUndefined()
+    expect(s.find(streamTag(2, 0, 1), 0x234)).toBeUndefined()
+    expect(s.find(streamTag(1, 0, 12), 0x234)).toBeUndefined()
   })
 
   it('forgets the remembered entry when it is removed', () => {
     const s = new TlbStore(4)
     const e = entry(1, 1, 12, 0x80)
     s.add(e)
-    expect(s.find(1, 1, 12, 0x80, tagKey(1, 1, 12))).toBe(e)
+    expect(s.find(streamTag(1, 1, 12), 0x80)).toBe(e)
     expect(s.remove(e)).toBe(true)
-    expect(s.find(1, 1, 12, 0x80, tagKey(1, 1, 12))).toBeUndefined()
+    expect(s.find(streamTag(1, 1, 12), 0x80)).toBeUndefined()
     expect(s.remove(e)).toBe(false)
   })
 
@@ -88,7 +88,7 @@ describe('TlbStore', () => {
       for (let asid = -1; asid <= 2; asid++) {
         for (let page = 0; page <= 40; page++) {
           const want = model.filter((e) => e.asid === asid && page >= e.ipn && page < e.ipn + 2 ** (e.sizeBits - 12)).sort((a, b) => a.sizeBits - b.sizeBits)[0]
-          expect(s.find(asid, 0, 1, page, tagKey(asid, 0, 1))).toBe(want)
+          expect(s.find(streamTag(asid, 0, 1), page)).toBe(want)
         }
       }
       expect(s.ordered()).toEqual([...model].sort((a, b) => a.seq - b.seq))

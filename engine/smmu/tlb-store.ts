@@ -12,7 +12,7 @@
  * as many slots, and deletion shifts the probe run back (no tombstones).
  */
 import type { CachedTlbEntry } from './tlb'
-import type { StreamTag } from './types'
+import type { StreamTag, TransConfig } from './types'
 import { POW2 } from './walk-common'
 
 /** ASID (17 bits with -1), VMID (17 bits with -1), stage (2 bits): 36 bits, exact in a number. */
@@ -22,6 +22,16 @@ export function tagKey(asid: number, vmid: number, stage: 1 | 2 | 12): number {
 
 export function streamTag(asid: number, vmid: number, stage: 1 | 2 | 12): StreamTag {
   return { asid, vmid, stage, key: tagKey(asid, vmid, stage) }
+}
+
+/**
+ * The tag a configuration's translations carry: its CD's ASID (-1 without
+ * stage 1), the VMID (STE.S2VMID, or `vmid` for a stage-1-only STE: 0 when
+ * stage 2 is implemented, -1 when S2P = 0), and the stage.
+ */
+export function configTag(c: TransConfig, s2p: boolean): StreamTag {
+  const vmid = c.s2 ? c.s2.vmid : (c.vmid ?? (s2p ? 0 : -1))
+  return streamTag(c.s1 ? c.s1.asid : -1, vmid, c.kind === 's1' ? 1 : c.kind === 's2' ? 2 : 12)
 }
 
 /** The sizes cached under one tag: a count per sizeBits, and those present, smallest first. */
@@ -84,9 +94,11 @@ export class TlbStore {
     return this.count
   }
 
-  /** The entry translating input page `ipn` under the tag (`tk` its key), trying each cached size, smallest first. */
-  find(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, tk: number): CachedTlbEntry | undefined {
+  /** The entry translating input page `ipn` under the tag, trying each cached size, smallest first. */
+  find(tag: StreamTag, ipn: number): CachedTlbEntry | undefined {
+    const tk = tag.key
     if (tk === this.recentTk && ipn >= this.recentLo && ipn < this.recentEnd) return this.recent
+    const { asid, vmid, stage } = tag
     const t = this.tag(tk)
     if (t === undefined) return undefined
     const sizes = t.sizes

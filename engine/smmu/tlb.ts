@@ -40,8 +40,8 @@
  */
 import type { JMap, JRecord, Journal } from '../journal/journal'
 import type { InvalScope } from './inval'
-import type { Granule, LeafInfo, Perm, TlbEntry } from './types'
-import { tagKey, TlbStore } from './tlb-store'
+import type { Granule, LeafInfo, Perm, StreamTag, TlbEntry, TlbTag } from './types'
+import { streamTag, tagKey, TlbStore } from './tlb-store'
 import { POW2 } from './walk-common'
 
 export type TlbModel = 'combined' | 'split'
@@ -52,13 +52,6 @@ export interface IotlbOptions {
   readonly entries: number
   /** CMD_TLBI_S2_IPA removes only ASID -1 entries, keeping combined ones (QEMU). */
   readonly qemuCompat?: boolean
-}
-
-/** What a lookup is tagged with. ASID -1: stage-2 only; VMID -1: no stage 2 (S2P = 0). */
-export interface TlbTag {
-  readonly asid: number
-  readonly vmid: number
-  readonly stage: 1 | 2 | 12
 }
 
 /** One stage's leaf mapping inside a nested translation (the walker's LeafInfo). */
@@ -224,14 +217,15 @@ export class Iotlb {
 
   /** Look up a translation of input page `ipn` (input address >> 12). */
   lookup(tag: TlbTag, ipn: number): TlbEntry | undefined {
-    return this.probe(tag.asid, tag.vmid, tag.stage, ipn)
+    return this.probe(streamTag(tag.asid, tag.vmid, tag.stage), ipn)
   }
 
-  /** `lookup` without the tag object, for the translation hot path. */
-  probe(asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, tk = tagKey(asid, vmid, stage)): TlbEntry | undefined {
-    if (stage === 12 && this.split) return this.probeSplit(asid, vmid, ipn)
-    const e = this.store.find(asid, vmid, stage, ipn, tk)
+  /** `lookup` with the stream's packed tag, for the translation hot path. */
+  probe(tag: StreamTag, ipn: number): TlbEntry | undefined {
+    if (tag.stage === 12 && this.split) return this.probeSplit(tag.asid, tag.vmid, ipn)
+    const e = this.store.find(tag, ipn)
     if (this.j.enabled) {
+      const { asid, vmid, stage } = tag
       if (e) this.j.entry('tlb.hit', 'smmu', { asid, vmid, stage, ipn, seq: e.seq, sizeBits: e.sizeBits, pa: e.pa })
       else this.j.entry('tlb.miss', 'smmu', { asid, vmid, stage, ipn })
     }
@@ -244,19 +238,13 @@ export class Iotlb {
    * needs them to cache it at all, and the combined model to match it exactly.
    */
   insert(e: TlbEntry | NestedTlbEntry): void {
-    if (this.capacity === 0) return
-    if (e.stage === 12 && this.model === 'split') {
-      if (!isNested(e)) {
-        // Caching is never required; without both leaves there is nothing to split.
-        if (this.j.enabled) this.j.entry('tlb.nocache', 'smmu', { asid: e.asid, vmid: e.vmid, stage: 12, ipn: e.ipn, reason: 'split IOTLB: nested entry without its s1/s2 leaves' })
-        return
-      }
-      const { s1, s2 } = e
-      this.insertOne({ asid: e.asid, vmid: e.vmid, stage: 1, ...s1, parentPerm: s1.perm })
-      this.insertOne({ asid: -1, vmid: e.vmid, stage: 2, ...s2, parentPerm: s2.perm })
-      return
+    const parts = isNested(e) ? [e, e.s1, e.s2] : [e]
+    for (const l of parts) {
+      if (!Number.isInteger(l.sizeBits) || l.sizeBits < 12 || l.sizeBits > 64) throw new RangeError(`IOTLB: sizeBits ${l.sizeBits} out of range`)
+      if (l.ipn % pagesOf(l.sizeBits) !== 0) throw new RangeError(`IOTLB: ipn 0x${l.ipn.toString(16)} is not aligned to 2^${l.sizeBits}`)
     }
-    this.insertOne(e)
+    const n = isNested(e) ? e : undefined
+    this.cacheWalk(e.asid, e.vmid, e.stage, e.ipn, e.sizeBits, e.level, e.granule, e.pa, e.perm, e.parentPerm, n?.s1, n?.s2)
   }
 
   /** CMD_TLBI_NSNH_ALL: every non-secure, non-hyp entry, i.e. all of them. */
@@ -331,9 +319,9 @@ export class Iotlb {
 
   /** Two probes: the stage-1 part (IOVA->IPA), then the stage-2 part (IPA->PA). */
   private probeSplit(asid: number, vmid: number, ipn: number): TlbEntry | undefined {
-    const s1 = this.store.find(asid, vmid, 1, ipn, tagKey(asid, vmid, 1))
+    const s1 = this.store.find(streamTag(asid, vmid, 1), ipn)
     const ipaPn = s1 ? Math.floor(s1.pa / 4096) + (ipn - s1.ipn) : -1
-    const s2 = s1 ? this.store.find(-1, vmid, 2, ipaPn, tagKey(-1, vmid, 2)) : undefined
+    const s2 = s1 ? this.store.find(streamTag(-1, vmid, 2), ipaPn) : undefined
     if (!s1 || !s2) {
       if (this.j.enabled) this.j.entry('tlb.miss', 'smmu', { asid, vmid, stage: 12, ipn, part: s1 ? 's2' : 's1', ...(s1 ? { seq: s1.seq } : {}) })
       return undefined
@@ -357,17 +345,12 @@ export class Iotlb {
     return out
   }
 
-  private insertOne(e: TlbEntry & { s1?: TlbPart; s2?: TlbPart }): void {
-    if (!Number.isInteger(e.sizeBits) || e.sizeBits < 12 || e.sizeBits > 64) throw new RangeError(`IOTLB: sizeBits ${e.sizeBits} out of range`)
-    if (e.ipn % pagesOf(e.sizeBits) !== 0) throw new RangeError(`IOTLB: ipn 0x${e.ipn.toString(16)} is not aligned to 2^${e.sizeBits}`)
-    this.cache(e.asid, e.vmid, e.stage, e.ipn, e.sizeBits, e.level, e.granule, e.pa, e.perm, e.parentPerm, e.s1 && e.s2 ? e.s1 : undefined, e.s1 && e.s2 ? e.s2 : undefined)
-  }
-
   /**
-   * Cache a translation a walk just found (the device's miss path): the
-   * entry's fields as arguments, so the stored entry is the only object
-   * made. `ipn` must be aligned to 2^sizeBits (the walker's leaf is); a
-   * nested translation passes both stages' leaves.
+   * Cache a translation a walk just found (the device's miss path; `insert`
+   * checks its entry and comes here): the entry's fields as arguments, so
+   * the stored entry is the only object made. `ipn` must be aligned to
+   * 2^sizeBits (the walker's leaf is); a nested translation passes both
+   * stages' leaves, which the split model caches apart.
    */
   cacheWalk(
     asid: number, vmid: number, stage: 1 | 2 | 12, ipn: number, sizeBits: number, level: number, granule: Granule,
@@ -375,8 +358,13 @@ export class Iotlb {
   ): void {
     if (this.capacity === 0) return
     if (stage === 12 && this.split) {
-      if (s1 && s2) this.insert({ asid, vmid, stage, ipn, sizeBits, level, granule, pa, perm, parentPerm, s1, s2 })
-      else this.insert({ asid, vmid, stage, ipn, sizeBits, level, granule, pa, perm, parentPerm })
+      if (!s1 || !s2) {
+        // Caching is never required; without both leaves there is nothing to split.
+        if (this.j.enabled) this.j.entry('tlb.nocache', 'smmu', { asid, vmid, stage: 12, ipn, reason: 'split IOTLB: nested entry without its s1/s2 leaves' })
+        return
+      }
+      this.cache(asid, vmid, 1, s1.ipn, s1.sizeBits, s1.level, s1.granule, s1.pa, s1.perm, s1.perm, undefined, undefined)
+      this.cache(-1, vmid, 2, s2.ipn, s2.sizeBits, s2.level, s2.granule, s2.pa, s2.perm, s2.perm, undefined, undefined)
       return
     }
     this.cache(asid, vmid, stage, ipn, sizeBits, level, granule, pa, perm, parentPerm, s1, s2)

@@ -5,9 +5,9 @@ import { fetchConfig, type ConfigError } from './config'
 import { recordEvent } from './evtq'
 import type { Smmu } from './smmu'
 import { PERM_R, PERM_W, type Access, type TlbEntry, type TransConfig, type WalkFault, type WalkStep } from './types'
-import { streamTag } from './tlb-store'
+import { configTag } from './tlb-store'
 import { walkConfig } from './walk'
-import { faultOf, lowBits, out, s1LeafOf, s2LeafOf } from './walk-common'
+import { faultOf, inputPage, lowBits, out, s1LeafOf, s2LeafOf } from './walk-common'
 
 /**
  * One device transaction through the SMMU (IHI 0070 3.x): SMMUEN/GBPA,
@@ -196,11 +196,11 @@ function translated(s: Smmu, req: DmaRequest, cfg: TransConfig, iovaHi: number, 
     const sel = (hi >>> 23) & 1
     if ((cfg.s1.tbi >>> sel) & 1) hi = ((hi & 0x00ff_ffff) | (sel ? 0xff00_0000 : 0)) >>> 0
   }
-  const ipn = hi * 1048576 + (lo >>> 12)
+  const ipn = inputPage(hi, lo)
   // Decoded configurations carry their tag; one built by hand (tests) gets it here.
-  const tag = cfg.tag ?? streamTag(cfg.s1 ? cfg.s1.asid : -1, cfg.s2 ? cfg.s2.vmid : (cfg.vmid ?? (s.feat.s2p ? 0 : -1)), cfg.kind === 's1' ? 1 : cfg.kind === 's2' ? 2 : 12)
+  const tag = cfg.tag ?? configTag(cfg, s.feat.s2p)
   const { asid, vmid, stage } = tag
-  const hit = s.tlb.probe(asid, vmid, stage, ipn, tag.key)
+  const hit = s.tlb.probe(tag, ipn)
   if (hit) return fromTlb(s, req, cfg, hit, hi, lo)
   if (!walkConfig(s.mem, cfg, hi, lo, req.access.read, req.access.write, s.j.enabled ? ptwTrace(s) : null)) {
     const f = faultOf()

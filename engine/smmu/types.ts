@@ -69,15 +69,15 @@ export interface S2Config {
 
 export type ConfigKind = 'abort' | 'bypass' | 's1' | 's2' | 'nested'
 
-/**
- * What a stream's IOTLB entries are tagged with: ASID (-1: stage 2 only),
- * VMID (-1: no stage 2 implemented), the stage (12: nested), and the three
- * packed in one number (`key`, the IOTLB's index key).
- */
-export interface StreamTag {
+/** What an IOTLB entry is tagged with. ASID -1: stage-2 only; VMID -1: no stage 2 (S2P = 0); stage 12: nested. */
+export interface TlbTag {
   readonly asid: number
   readonly vmid: number
   readonly stage: 1 | 2 | 12
+}
+
+/** A tag with the three packed in one number (`key`, the IOTLB's index key): what a stream's translations carry. */
+export interface StreamTag extends TlbTag {
   readonly key: number
 }
 

@@ -57,6 +57,11 @@ export function indexOf(hi: number, lo: number, shift: number, mask: number): nu
   return ((lo >>> shift) | (hi << (32 - shift))) & mask
 }
 
+/** The 4 KiB input page (address >> 12) of an address held as halves: what the IOTLB indexes. */
+export function inputPage(hi: number, lo: number): number {
+  return (hi >>> 0) * 1048576 + ((lo >>> 0) >>> 12)
+}
+
 /** addr mod 2^n for an address held as halves (n ≤ 52). */
 export function lowBits(hi: number, lo: number, n: number): number {
   if (n >= 32) return (hi & ((1 << (n - 32)) - 1)) * TWO32 + (lo >>> 0)

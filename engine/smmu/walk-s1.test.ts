@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { PhysMem } from '../mem/physmem'
 import { PageTableBuilder } from '../pgtable/builder'
 import type { Access, Granule, S1Config, S1Table, WalkStep } from './types'
 import { walkS1 } from './walk-s1'
+import { walkMemory } from './testkit'
+import type { PhysMem } from '../mem/physmem'
 
 // Expected values are worked by hand from the Arm ARM (DDI 0487) D8 walk:
 // index at level L = IOVA[level_shift(L) + 8 : level_shift(L)] (4K: shifts
@@ -11,20 +12,7 @@ import { walkS1 } from './walk-s1'
 const R: Access = { read: true, write: false }
 const W: Access = { read: false, write: true }
 
-function setup() {
-  const mem = new PhysMem(0x4000_0000, 0x4000_0000) // RAM 0x4000_0000..0x8000_0000
-  let next = 0x7000_0000
-  const alloc = (bytes: number, align: number): number => {
-    next = Math.ceil(next / align) * align
-    const a = next
-    next += bytes
-    return a
-  }
-  const put = (pa: number, v: bigint): void => {
-    mem.write64(pa, v, 'host')
-  }
-  return { mem, alloc, put }
-}
+const setup = walkMemory
 
 function table(ttb: number, tsz = 16, granule: Granule = 12, had = false): S1Table {
   return { tsz, granule, ttb, ttbPa: ttb, had }

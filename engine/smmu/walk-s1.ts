@@ -5,7 +5,7 @@
 
 import { AP_NO_WRITE, blockAllowed, D, descAddress, getHalf } from '../arch/descriptors'
 import { BusError } from '../mem/physmem'
-import { alignDown, fail, faultOf, leaf, geoOf, halfOnes, indexOf, lowBits, out, POW2, resultOf } from './walk-common'
+import { alignDown, fail, faultOf, leaf, geoOf, halfOnes, indexOf, inputPage, lowBits, out, POW2, resultOf } from './walk-common'
 import { s2Walk } from './walk-s2'
 import type { Access, DescReader, S1Config, S2Config, WalkResult, WalkTrace } from './types'
 import { PERM_R, PERM_W } from './types'
@@ -163,5 +163,5 @@ export function walkS1(
   trace: WalkTrace,
 ): WalkResult {
   if (!s1Walk(mem, s1, iovaHi >>> 0, iovaLo >>> 0, access.read, access.write, s2, trace)) return { ok: false, fault: faultOf() }
-  return resultOf(s2 === null ? null : (iovaHi >>> 0) * 1048576 + ((iovaLo >>> 0) >>> 12))
+  return resultOf(s2 === null ? null : inputPage(iovaHi, iovaLo))
 }

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import { descLayout } from '../arch/descriptors'
-import { PhysMem } from '../mem/physmem'
 import { PageTableBuilder } from '../pgtable/builder'
 import type { Access, Granule, S2Config, WalkStep } from './types'
 import { PERM_R, PERM_W } from './types'
 import { walkS2 } from './walk-s2'
+import { walkMemory } from './testkit'
 
 // Expected values are worked by hand from the Arm ARM (DDI 0487) D8 stage-2
 // walk: start level from SL0 (4K: 0 → L2, 1 → L1, 2 → L0; 16K/64K: 0 → L3,
@@ -14,20 +14,7 @@ const R: Access = { read: true, write: false }
 const W: Access = { read: false, write: true }
 const RW: Access = { read: true, write: true }
 
-function setup() {
-  const mem = new PhysMem(0x4000_0000, 0x4000_0000)
-  let next = 0x7000_0000
-  const alloc = (bytes: number, align: number): number => {
-    next = Math.ceil(next / align) * align
-    const a = next
-    next += bytes
-    return a
-  }
-  const put = (pa: number, v: bigint): void => {
-    mem.write64(pa, v, 'host')
-  }
-  return { mem, alloc, put }
-}
+const setup = walkMemory
 
 function s2(ttb: number, tsz: number, sl0: number, granule: Granule = 12, extra: Partial<S2Config> = {}): S2Config {
   return { vmid: 1, tsz, sl0, granule, ttb, ps: 48, affd: false, record: true, ...extra }

@@ -3,6 +3,7 @@ import { PhysMem } from '../mem/physmem'
 import { PageTableBuilder } from '../pgtable/builder'
 import type { Access, S1Config, S2Config, TransConfig, WalkStep } from './types'
 import { translate, walkS1 } from './walk'
+import { bumpAllocator } from './testkit'
 
 // Nested walks (Arm ARM D8 "stage 2 translation of stage 1 table walks";
 // SPEC-FACTS A§5 nested). Counts and addresses are worked by hand.
@@ -20,20 +21,8 @@ const W: Access = { read: false, write: true }
  */
 function nested() {
   const mem = new PhysMem(0x4000_0000, 0x4000_0000)
-  let s1Next = 0x7000_0000 // stage-1 tables (IPA = PA)
-  let s2Next = 0x7800_0000 // stage-2 tables
-  const s1alloc = (bytes: number, align: number): number => {
-    s1Next = Math.ceil(s1Next / align) * align
-    const a = s1Next
-    s1Next += bytes
-    return a
-  }
-  const s2alloc = (bytes: number, align: number): number => {
-    s2Next = Math.ceil(s2Next / align) * align
-    const a = s2Next
-    s2Next += bytes
-    return a
-  }
+  const s1alloc = bumpAllocator(0x7000_0000) // stage-1 tables (IPA = PA)
+  const s2alloc = bumpAllocator(0x7800_0000) // stage-2 tables
   const s2b = new PageTableBuilder({ mem, stage: 2, granule: 12, inputBits: 48, alloc: s2alloc, actor: 'hyp' })
   for (let ipa = 0x7000_0000; ipa < 0x7000_8000; ipa += 0x1000) s2b.map(ipa, ipa, 12, { read: true, write: true })
   s2b.map(0x1_2345_6000, 0x4567_8000, 12, { read: true, write: true })

@@ -7,7 +7,7 @@
 import { s1Walk } from './walk-s1'
 import { s2Walk } from './walk-s2'
 import type { Access, DescReader, TransConfig, WalkResult, WalkTrace } from './types'
-import { fail, faultOf, resultOf, TWO32 } from './walk-common'
+import { fail, faultOf, inputPage, resultOf, TWO32 } from './walk-common'
 
 export { walkS1 } from './walk-s1'
 export { walkS2 } from './walk-s2'
@@ -63,5 +63,5 @@ export function translate(
   trace: WalkTrace,
 ): WalkResult {
   if (!walkConfig(mem, cfg, iovaHi, iovaLo, access.read, access.write, trace)) return { ok: false, fault: faultOf() }
-  return resultOf(cfg.kind === 'nested' ? (iovaHi >>> 0) * 1048576 + ((iovaLo >>> 0) >>> 12) : null)
+  return resultOf(cfg.kind === 'nested' ? inputPage(iovaHi, iovaLo) : null)
 }
