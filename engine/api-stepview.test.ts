@@ -42,7 +42,7 @@ describe('stepView', () => {
     expect(r.view.cursor).toBe(r.cursor)
   })
 
-  test('the journal window follows the cursor as a debugger scrolls: by a row or two, or centred after a jump', () => {
+  test('the journal window follows the cursor as a debugger scrolls: still while the row shows, a page on when it leaves, centred after a jump', () => {
     const { e, records } = loaded()
     expect(records).toBe(81) // the CLI prints 81 records for raw-cmdq.json
     // On screen: rows [top, top + 15) whole, 15 spanned, 20 more each side; two rows of context at each edge.
@@ -52,11 +52,16 @@ describe('stepView', () => {
     expect(seek(10, 0).journal).toEqual({ from: 0, to: 35, top: 0 })
     // Row 0 at the top of the journal: the window cannot go higher.
     expect(seek(0, 0).journal).toEqual({ from: 0, to: 35, top: 0 })
-    // Row 14 is the last whole row: two rows move up, so rows 15 and 16 show below it; top 14 - 15 + 1 + 2 = 2, window [0, 2 + 15 + 20).
-    expect(seek(14, 0).journal).toEqual({ from: 0, to: 37, top: 2 })
-    // Row 34 above rows 33-47's context: top 34 - 2 = 32, window [12, 67).
-    expect(seek(34, 33).journal).toEqual({ from: 12, to: 67, top: 32 })
-    // Row 40 from rows 0-14 is more than a screen away: centred, top = 40 - floor(15 / 2) = 33; window [13, 68).
+    // Row 13 enters the bottom two rows of rows 0-14: the window moves on so that it is a third of a screen
+    // (floor(15 / 3) = 5 rows) from the top, top 13 - 5 = 8; window [0, 8 + 15 + 20). The next seven rows (14-20) move
+    // nothing; row 21 enters the bottom two rows of rows 8-22 and moves it on again, to top 21 - 5 = 16.
+    expect(seek(13, 0).journal).toEqual({ from: 0, to: 43, top: 8 })
+    expect(seek(20, 8).journal).toEqual({ from: 0, to: 43, top: 8 })
+    expect(seek(21, 8).journal).toEqual({ from: 0, to: 51, top: 16 })
+    // Row 34 enters the top two rows of rows 33-47 (stepping back): it goes a third from the bottom,
+    // top 34 - (15 - 1 - 5) = 25; window [5, 60).
+    expect(seek(34, 33).journal).toEqual({ from: 5, to: 60, top: 25 })
+    // Row 40 from rows 0-14 is a screen or more from their middle (row 7): centred, top = 40 - floor(15 / 2) = 33; window [13, 68).
     const r = seek(40, 0)
     expect(r.journal).toEqual({ from: 13, to: 68, top: 33 })
     expect(r.view.journal!.map((x) => x.i)).toEqual(Array.from({ length: 55 }, (_, k) => 13 + k))

@@ -147,10 +147,14 @@ const MOVES = ['step', 'seek', 'runTo'] as const
 
 /**
  * The journal window after a move to `cursor` (MoveViewRequest.follow), as
- * a debugger's source view scrolls: kept while the cursor's row is on
- * screen with two rows of context, moved by as few rows as bring it back,
- * and, after a jump further than a screen, centred on it. The panel scrolls
- * to `top` and then asks for exactly this window (of rows).
+ * a debugger's source view reveals the current line: kept while the
+ * cursor's row is on screen with two rows of context; when it reaches the
+ * edge it is going out by, moved on a page so that the row sits a third of
+ * a screen in from that edge (stepping on, the next two thirds of a screen
+ * are in view and the rows stand still for as many steps, instead of the
+ * list sliding a row at every step); after a jump of a screen or more,
+ * centred on it. The panel scrolls to `top` and then asks for exactly this
+ * window (of rows).
  */
 function followWindow(w: { readonly from: number; readonly to: number }, cursor: number, records: number, f: JournalFollow): JournalWindow {
   const int = (v: unknown, min: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.trunc(v)) : min)
@@ -161,9 +165,10 @@ function followWindow(w: { readonly from: number; readonly to: number }, cursor:
   const context = Math.min(2, Math.floor((visible - 1) / 2))
   // Row `records` is the "end of run" row: the window stops once it is the last whole row.
   const clamp = (t: number) => Math.max(0, Math.min(t, records + 1 - visible))
-  let top = cursor < top0 + context ? cursor - context : cursor >= top0 + visible - context ? cursor - visible + 1 + context : top0
+  const third = Math.floor(visible / 3)
+  let top = cursor < top0 + context ? cursor - (visible - 1 - third) : cursor >= top0 + visible - context ? cursor - third : top0
+  if (Math.abs(cursor - (top0 + Math.floor(visible / 2))) >= visible) top = cursor - Math.floor(visible / 2)
   top = clamp(top)
-  if (Math.abs(top - top0) >= visible) top = clamp(cursor - Math.floor(visible / 2))
   if (top === top0) return { from: w.from, to: w.to, top }
   return { from: Math.max(0, top - margin), to: top + span + margin, top }
 }
