@@ -1,7 +1,7 @@
 import type { HypActiveEntry, HypCmdMark, HypQueuesView, ShadowSlotSource } from '../api-types'
 import type { JRecord } from '../journal/journal'
 import type { ReplayState } from '../journal/replay'
-import { queueView } from './queues'
+import { queueView, queueWindow } from './queues'
 
 /**
  * The host CMDQ and the shadow CMDQ side by side (pKVM "trap and emulate",
@@ -143,7 +143,7 @@ type Win = { readonly from?: number; readonly to?: number }
 /** A window that shows `index` when the caller left the window to us. */
 function around(win: Win | undefined, index: number | undefined): Win {
   if (win?.from !== undefined || index === undefined) return win ?? {}
-  return { from: Math.max(0, index - 4), to: Math.max(0, index - 4) + 32 }
+  return queueWindow(index)
 }
 
 /**

@@ -7,6 +7,24 @@ import { hex, hex64 } from '../arch/u64'
 import type { ReplayState } from '../journal/replay'
 import { toRow } from './fields'
 
+/** Queue windows start on a multiple of this many slots. */
+const WINDOW_BLOCK = 8
+/** Slots shown above the slot a window is about, and after it at least. */
+const WINDOW_BEFORE = 4
+const WINDOW_AFTER = 20
+
+/**
+ * The slots a window about slot `index` shows: from a block boundary at
+ * least four slots above it to at least 20 below. As the slot moves on
+ * (CONS advancing, the next command judged) the window stays where it is
+ * until the slot crosses a block, so the rows on screen keep their places
+ * instead of sliding by a slot or two with every step.
+ */
+export function queueWindow(index: number): { from: number; to: number } {
+  const from = Math.max(0, Math.floor((index - WINDOW_BEFORE) / WINDOW_BLOCK) * WINDOW_BLOCK)
+  return { from, to: from + WINDOW_BLOCK + WINDOW_BEFORE + WINDOW_AFTER }
+}
+
 /** A window of the CMDQ or EVTQ ring at the cursor: pointers with wrap bits, entries decoded from memory. */
 export function queueView(
   which: 'CMDQ' | 'EVENTQ',
@@ -25,8 +43,9 @@ export function queueView(
   const prodIndex = queueIndex(prod, log2)
   const consIndex = queueIndex(cons, log2)
   const wrap = (p: number) => Math.floor(p / size) & 1
-  const from = Math.max(0, win.from ?? Math.max(0, consIndex - 4))
-  const to = Math.min(size, win.to ?? from + 32, from + 512)
+  const about = queueWindow(consIndex)
+  const from = Math.max(0, win.from ?? about.from)
+  const to = Math.min(size, win.to ?? from + (about.to - about.from), from + 512)
   const pendingCount = (prodIndex - consIndex + size) % size || (wrap(prod) !== wrap(cons) ? size : 0)
   const entries: QueueEntryRow[] = []
   for (let i = from; i < to; i++) {
