@@ -101,9 +101,9 @@ test('the CMDQ panel shows the commands and the ring', async ({ page }) => {
   await expect(cmdq.getByText(/^PROD 0x/)).toBeVisible()
   await expect(cmdq.getByText(/^CONS 0x/)).toBeVisible()
   // raw-cmdq.json issues CFGI_STE (SID 1) then CMD_SYNC into slots 0 and 1.
-  const rows = cmdq.locator('tbody tr')
-  await expect(rows.nth(0).locator('td.opcode')).toHaveText('CFGI_STE')
-  await expect(rows.nth(1).locator('td.opcode')).toHaveText('SYNC')
+  const rows = cmdq.getByRole('table', { name: 'CMDQ entries' }).getByRole('row').filter({ has: page.getByRole('cell') })
+  await expect(rows.nth(0).locator('.opcode')).toHaveText('CFGI_STE')
+  await expect(rows.nth(1).locator('.opcode')).toHaveText('SYNC')
 })
 
 test('an invalid scenario shows its errors and keeps the current run', async ({ page }) => {

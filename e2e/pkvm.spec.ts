@@ -41,18 +41,18 @@ test('the rejected command: judged on the host ring, marked with its reason, nev
   const shadow = page.locator('section.shadowq')
   // Stopped before the judgement: the entry being judged is highlighted.
   await expect(page.locator('.qactive')).toContainText('judged by the command filter')
-  const active = host.locator('tr.active')
+  const active = host.locator('[role=row].active')
   await expect(active).toContainText('TLBI_S12_VMALL')
   await page.keyboard.press('F11')
-  const row = host.locator('tr', { hasText: 'TLBI_S12_VMALL' })
+  const row = host.getByRole('row').filter({ hasText: 'TLBI_S12_VMALL' })
   await expect(row).toHaveClass(/v-rejected/)
   await expect(row.locator('.verdict')).toContainText('rejected')
   await expect(row.locator('.verdict')).toContainText('stage 2')
-  await expect(shadow.locator('tr', { hasText: 'TLBI_S12_VMALL' })).toHaveCount(0)
+  await expect(shadow.getByRole('row').filter({ hasText: 'TLBI_S12_VMALL' })).toHaveCount(0)
   // Copied commands name the shadow slot they went to; the shadow ring names the host slot.
-  await expect(host.locator('tr.v-copied').first()).toContainText('→ shadow[')
+  await expect(host.locator('[role=row].v-copied').first()).toContainText('→ shadow[')
   // Around the shadow CONS: the hypervisor's own invalidation for the donated page (TLBI_S2_IPA, VMID 0).
-  await expect(shadow.locator('tr', { hasText: 'TLBI_S2_IPA' }).locator('td.qnote')).toContainText("hypervisor's own")
+  await expect(shadow.getByRole('row').filter({ hasText: 'TLBI_S2_IPA' }).locator('.qnote')).toContainText("hypervisor's own")
 })
 
 test('host and shadow STE 8 side by side: s1 for the host, nested for the SMMU, differences named', async ({ page }) => {

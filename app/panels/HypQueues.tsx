@@ -94,11 +94,10 @@ export function HypQueues({ q }: { q: HypQueuesView }) {
   const what = q.active ? `${q.active.queue} CMDQ[${q.active.index}] ${{ copy: 'copied into hypervisor memory', judge: 'judged by the command filter', issue: 'appended to the shadow CMDQ', consume: 'consumed by the SMMU' }[q.active.what]}` : null
   return (
     <div className="hypqueues">
-      {what !== null && (
-        <p className="qactive" role="status">
-          At the cursor: {what}
-        </p>
-      )}
+      {/* Always there, one line high: the queues below keep their size (and place) as the cursor moves in and out of queue work. */}
+      <p className={what === null ? 'qactive idle' : 'qactive'} role="status" title={what ?? undefined}>
+        {what === null ? 'At the cursor: no host or shadow CMDQ entry in hand' : `At the cursor: ${what}`}
+      </p>
       <div className="side-by-side">
         <QueuePanel queue={q.host} id="hostq" ring kindLabel="Opcode" title="Host CMDQ (emulated)" decor={hostDecor} active={hostActive} />
         {q.shadow ? (

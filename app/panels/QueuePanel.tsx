@@ -1,4 +1,4 @@
-import { Fragment, memo, useEffect, useRef, type ReactNode, type RefObject } from 'react'
+import { Fragment, memo, useEffect, useRef, type CSSProperties, type ReactNode, type RefObject } from 'react'
 import type { QueueEntryRow, QueueView } from '../../engine/api-types'
 import { FieldChips } from '../components/FieldList'
 import { exportPng, exportSvg } from '../components/export-image'
@@ -42,8 +42,8 @@ interface EntryRowProps {
 const EntryRow = memo(
   function EntryRow({ e, cls, data, decor }: EntryRowProps) {
     return (
-      <tr data-index={e.index} className={cls || undefined} title={e.address}>
-        <td className="mono">
+      <div role="row" data-index={e.index} className={cls ? `qrow ${cls}` : 'qrow'} title={e.address}>
+        <div role="cell" className="mono qidx">
           {decor?.onPick && e.opcode !== '' ? (
             <button type="button" className="link" aria-label={decor.pickLabel?.(e) ?? `Select entry ${e.index}`} onClick={() => decor.onPick?.(e)}>
               {e.index}
@@ -52,55 +52,71 @@ const EntryRow = memo(
             e.index
           )}
           {e.pending && <span className="badge">pending</span>}
-        </td>
+        </div>
         {e.opcode === '' ? (
           // An all-zero slot: nothing was ever written there.
-          <td className="empty-slot" colSpan={decor?.column ? 3 : 2}>
+          <div role="cell" className="empty-slot" aria-colspan={decor?.column ? 3 : 2}>
             empty
-          </td>
+          </div>
         ) : (
           <>
-            <td className="mono opcode">{e.opcode}</td>
-            {decor?.column && <td className="qnote">{decor.column.cell(data, e)}</td>}
-            <td>
+            <div role="cell" className="mono opcode">
+              {e.opcode}
+            </div>
+            {decor?.column && (
+              <div role="cell" className="qnote">
+                {decor.column.cell(data, e)}
+              </div>
+            )}
+            <div role="cell">
               <FieldChips fields={e.fields} />
-            </td>
+            </div>
           </>
         )}
-        <td className="mono raw">
+        <div role="cell" className="mono raw">
           {e.raw.map((w, k) => (
             <Fragment key={k}>
               <span>{w}</span>{' '}
             </Fragment>
           ))}
-        </td>
-      </tr>
+        </div>
+      </div>
     )
   },
   (a, b) => a.e === b.e && a.cls === b.cls && a.data === b.data && (a.decor === undefined) === (b.decor === undefined) && !a.decor?.column === !b.decor?.column && !a.decor?.onPick === !b.decor?.onPick,
 )
 
-/** Queue entries in the window the worker sent; those between CONS and PROD are pending. */
+/**
+ * Queue entries in the window the worker sent; those between CONS and PROD
+ * are pending. A grid of rows with fixed columns rather than a <table>:
+ * each row lays out and paints on its own (contained), so a step that
+ * changes one entry does not lay the whole window out again, and the
+ * columns do not change width as the cursor moves.
+ */
 export const QueueEntries = memo(function QueueEntries({ queue, kindLabel, decor }: { queue: QueueView; kindLabel: string; decor?: EntryDecor }) {
   if (queue.entries.length === 0) return <p className="empty">No entries.</p>
   return (
-    <table className="qentries">
-      <caption className="sr-only">{queue.name} entries</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">{kindLabel}</th>
-          {decor?.column && <th scope="col">{decor.column.title}</th>}
-          <th scope="col">Fields</th>
-          <th scope="col">Raw</th>
-        </tr>
-      </thead>
-      <tbody>
+    <div
+      role="table"
+      className={['qentries', queue.name === 'EVENTQ' ? 'eventq' : '', decor?.column ? 'with-note' : ''].join(' ').trim()}
+      style={{ '--qdigits': String(2 ** queue.log2size - 1).length } as CSSProperties}
+      aria-label={`${queue.name} entries`}
+    >
+      <div role="rowgroup" className="qheader">
+        <div role="row" className="qrow">
+          <div role="columnheader">#</div>
+          <div role="columnheader">{kindLabel}</div>
+          {decor?.column && <div role="columnheader">{decor.column.title}</div>}
+          <div role="columnheader">Fields</div>
+          <div role="columnheader">Raw</div>
+        </div>
+      </div>
+      <div role="rowgroup">
         {queue.entries.map((e) => (
           <EntryRow key={e.index} e={e} cls={[e.pending ? 'pending' : '', decor?.rowClass?.(e) ?? ''].join(' ').trim()} data={decor?.column?.data(e)} decor={decor} />
         ))}
-      </tbody>
-    </table>
+      </div>
+    </div>
   )
 })
 
@@ -131,11 +147,11 @@ export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel,
       shownActive.current = undefined
       return
     }
-    const row = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${active}"]`)
+    const row = scroller.current?.querySelector<HTMLElement>(`[role=row][data-index="${active}"]`)
     const box = scroller.current
     if (!row || !box) return
     shownActive.current = active
-    const head = box.querySelector('thead')?.clientHeight ?? 0
+    const head = box.querySelector('.qheader')?.clientHeight ?? 0
     if (row.offsetTop < box.scrollTop + head || row.offsetTop + row.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, row.offsetTop - head - 4)
   }, [active, queue])
   return (
