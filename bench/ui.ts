@@ -17,7 +17,7 @@
  * once that frame's style, layout and paint are done).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from '@playwright/test'
@@ -248,13 +248,22 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
     for (const k of ['F11', 'Alt+F11', 'F11', 'Alt+F11']) await timedKey(page, k)
     const samples: number[] = []
     let still = 0
+    const trace = process.env.SMMUSCOPE_BENCH_TRACE
+    if (trace) await browser.startTracing(page, { path: `${trace}-${id.split(' ')[0]}.json`, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'] })
+    const presses: { key: string; ms: number; moved: boolean }[] = []
     for (const k of keys) {
       const before = await cursorText(page)
       const s = await timedKey(page, k)
-      if (!s.changed || (await cursorText(page)) === before) still++
+      const moved = s.changed && (await cursorText(page)) !== before
+      presses.push({ key: k, ms: s.ms, moved })
+      if (!moved) still++
       else samples.push(s.ms)
     }
-    if (process.env.SMMUSCOPE_BENCH_SAMPLES) console.log(id, samples.map((x) => x.toFixed(1)).join(' '))
+    if (trace) {
+      await browser.stopTracing()
+      writeFileSync(`${trace}-${id.split(' ')[0]}.presses.json`, JSON.stringify(presses))
+    }
+    if (process.env.SMMUSCOPE_BENCH_SAMPLES || trace) console.log(id, samples.map((x) => x.toFixed(1)).join(' '))
     const note = `${samples.length} presses of F11, Alt+F11, F10, Alt+F10 from cursor ${at} of ${records}; median ${median(samples).toFixed(1)} ms${still ? `; ${still} did not move` : ''}`
     if (samples.length < keys.length / 2) rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, `only ${samples.length} of ${keys.length} presses moved the cursor`))
     else rows.push(budget(`ui_step p95 ${id}`, quantile(samples, 0.95), 'ms', FRAME_MS, note))
@@ -322,7 +331,9 @@ export async function benchUi(): Promise<Row[]> {
  * Run alone for the stepping figures only, e.g. before and after a change:
  * `SMMUSCOPE_DIST=/tmp/dist SMMUSCOPE_BENCH_PORT=4391 npx tsx bench/ui.ts default boot-pkvm`
  * (ids: default, boot-pkvm, pkvm-8g-65536-sids; none: all three).
- * SMMUSCOPE_BENCH_SAMPLES=1 also prints every press's figure.
+ * SMMUSCOPE_BENCH_SAMPLES=1 also prints every press's figure;
+ * SMMUSCOPE_BENCH_TRACE=/tmp/t records a Chromium trace of each run's
+ * presses to /tmp/t-<id>.json (open it in the DevTools Performance panel).
  */
 async function main(): Promise<void> {
   const ids = process.argv.slice(2)
