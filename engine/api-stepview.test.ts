@@ -108,6 +108,21 @@ describe('stepView', () => {
     expect(back.view.registers).toEqual(e.view(0, { registers: true }).registers)
   })
 
+  test('a look ahead leaves out what the caller holds, and is not remembered', () => {
+    const { e, records } = loaded()
+    const req = { registers: true, journal: { from: 0, to: 10 } }
+    const first = e.stepView(0, { kind: 'seek', to: records }, req)
+    const held = { registers: first.answer, journal: first.answer }
+    // Looking at the start from the end: the rows are the same and left out; the registers there (reset values) differ and are sent.
+    const peek = e.stepView(records, { kind: 'seek', to: 0 }, { ...req, held, peek: true })
+    expect(peek.answer).toBe(0)
+    expect(peek.same).toEqual(['journal'])
+    expect(peek.view.registers).toEqual(e.view(0, { registers: true }).registers)
+    // The look ahead sent registers under no answer: holding the first answer's, a request at the end still gets them left out.
+    const again = e.stepView(records, { kind: 'seek', to: records }, { ...req, held })
+    expect([...again.same].sort()).toEqual(['journal', 'registers'])
+  })
+
   test('bad arguments are refused with the call and the argument named', () => {
     const { e } = loaded()
     expect(() => e.stepView(0, { kind: 'jump' } as never, {})).toThrow(/^stepView: move\.kind must be one of step, seek, runTo, got "jump"/)

@@ -200,9 +200,9 @@ export interface MoveViewRequest extends ViewRequest {
    */
   readonly held?: Readonly<Partial<Record<HeldPart, number>>>
   /**
-   * A look ahead (the app asking for a move the user has not made yet): the
-   * whole view, and nothing remembered of it; `answer` is 0 and nothing can
-   * be held under it.
+   * A look ahead (the app asking for a move the user has not made yet):
+   * parts the caller holds are left out as in any answer, but nothing of it
+   * is remembered; `answer` is 0 and nothing can be held under it.
    */
   readonly peek?: boolean
 }

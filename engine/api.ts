@@ -369,8 +369,9 @@ class Engine implements EngineApi {
       if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
       view = { ...this.view(to, { ...viewReq, journal: undefined }), journal: this.slimRows(journal.from, journal.to, fields) }
     }
-    if (peek === true) return { cursor: view.cursor, breakpoint, journal, view, answer: 0, same: [] }
-    const answer = ++this.answers
+    // A look ahead leaves out what the caller holds like any answer, but is not remembered: nothing is held under answer 0.
+    const peeking = peek === true
+    const answer = peeking ? 0 : ++this.answers
     const same = new Set<HeldPart>()
     const have = held === undefined ? undefined : objectArg('stepView', 'held', held)
     for (const p of HELD_PARTS) {
@@ -378,7 +379,7 @@ class Engine implements EngineApi {
       if (v === undefined) continue
       const last = this.sent.get(p)
       if (have?.[p] !== undefined && last?.answer === have[p] && sameView(last.value, v)) same.add(p)
-      else this.sent.set(p, { answer, value: v })
+      else if (!peeking) this.sent.set(p, { answer, value: v })
     }
     const out = same.size === 0 ? view : (Object.fromEntries(Object.entries(view).filter(([k]) => !same.has(k as HeldPart))) as unknown as ViewModel)
     return { cursor: view.cursor, breakpoint, journal, view: out, answer, same: [...same] }

@@ -184,7 +184,8 @@ export class ViewFetcher {
       for (const [kind, direction] of [STEP_CALLS.stepInto, STEP_CALLS.stepOver, STEP_CALLS.stepBackInto, STEP_CALLS.stepBackOver]) {
         const mv: CursorMove = { kind: 'step', step: kind, direction, granularity: st.granularity }
         const key = aheadKey(st.cursor, mv, request)
-        const a: Ahead = { result: this.engine.stepView(st.cursor, mv, { ...f.request, held: undefined, peek: true }) }
+        // Holding what the store holds: the parts a step leaves alone (most of them) are not sent, copied and compared again.
+        const a: Ahead = { result: this.engine.stepView(st.cursor, mv, { ...f.request, peek: true }) }
         // Compare the answer with the store while nothing else happens, so a
         // step that uses it only swaps values in; a look ahead that fails is
         // only not there: the step asks the worker itself.
@@ -215,9 +216,9 @@ export class ViewFetcher {
    * asked for (the store dropped them) not at all.
    */
   private hold(f: ViewFetch, r: MoveResult): void {
-    // A look-ahead answer (0) was remembered by nobody: claim to hold nothing from it.
+    // A look-ahead answer (0) was remembered by nobody: what it sent is held under no answer; what it left out is held as before.
     if (r.answer === 0) {
-      for (const p of HELD) if (f.parts.includes(PART_OF[p])) this.held.delete(p)
+      for (const p of HELD) if (f.parts.includes(PART_OF[p]) && !r.same.includes(p)) this.held.delete(p)
       return
     }
     for (const p of HELD) {
