@@ -8,21 +8,22 @@ import type { ReplayState } from '../journal/replay'
 import { toRow } from './fields'
 
 /** Queue windows start on a multiple of this many slots. */
-const WINDOW_BLOCK = 8
-/** Slots shown above the slot a window is about, and after it at least. */
+const WINDOW_BLOCK = 16
+/** Slots shown above the slot a window is about (at least), and from it on. */
 const WINDOW_BEFORE = 4
 const WINDOW_AFTER = 20
 
 /**
  * The slots a window about slot `index` shows: from a block boundary at
- * least four slots above it to at least 20 below. As the slot moves on
- * (CONS advancing, the next command judged) the window stays where it is
- * until the slot crosses a block, so the rows on screen keep their places
- * instead of sliding by a slot or two with every step.
+ * least four slots above it to twenty slots from it on. As the slot moves
+ * on by one (CONS advancing, the next command judged) the window gains a
+ * row at its end and the rows on screen keep their places; only when the
+ * slot crosses into the next block does the window drop the block above
+ * (a window that slid with the slot would move every row at every step).
  */
 export function queueWindow(index: number): { from: number; to: number } {
   const from = Math.max(0, Math.floor((index - WINDOW_BEFORE) / WINDOW_BLOCK) * WINDOW_BLOCK)
-  return { from, to: from + WINDOW_BLOCK + WINDOW_BEFORE + WINDOW_AFTER }
+  return { from, to: Math.max(from + WINDOW_BEFORE + WINDOW_AFTER, index + WINDOW_AFTER) }
 }
 
 /** A window of the CMDQ or EVTQ ring at the cursor: pointers with wrap bits, entries decoded from memory. */
