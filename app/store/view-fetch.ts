@@ -17,7 +17,7 @@
  * (same run, cursor, move and view request) uses that answer: the key press
  * reaches the screen without waiting for the worker.
  */
-import { castDraft } from 'immer'
+import { castDraft, freeze } from 'immer'
 import type { CursorMove, HeldPart, HypViewRequest, MoveResult, MoveViewRequest, SmmuViewRequest } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
 import { STEP_CALLS } from './navigate'
@@ -189,7 +189,8 @@ export class ViewFetcher {
         // Compare the answer with the store while nothing else happens, so a
         // step that uses it only swaps values in; a look ahead that fails is
         // only not there: the step asks the worker itself.
-        a.result.then((r) => { if (get() === st) a.prepared = { base: st, parts: this.reuseParts(st, f, r) } }, () => answers.delete(key))
+        // Frozen now, too: immer walks and freezes new data as it enters the store, which would otherwise happen in the key press.
+        a.result.then((r) => { if (get() === st) a.prepared = { base: st, parts: freeze(this.reuseParts(st, f, r), true) } }, () => answers.delete(key))
         answers.set(key, a)
       }
       this.ahead = { summary: st.summary, answers }
