@@ -11,7 +11,8 @@
  * - scrolling the 65536-row stream table: frame-to-frame times while the
  *   wheel scrolls it, p95 against 16.7 ms (one frame at 60 Hz).
  *
- * Step latency is taken inside the page: the keydown's timeStamp, and the
+ * Step latency is taken inside the page: the keydown's timeStamp (of the
+ * key itself, not of a modifier held with it), and the
  * time just after the frame that follows the step's last DOM change (a
  * requestAnimationFrame callback, then a message posted from it, which runs
  * once that frame's style, layout and paint are done).
@@ -119,8 +120,8 @@ interface StepSample {
 /** Press `key` and time keydown → the frame after the last DOM change it caused (see the file comment). */
 async function timedKey(page: Page, key: string): Promise<StepSample> {
   await page.evaluate(() => {
-    const w = window as unknown as { __step: { t0: number; last: number; painted: number; mo: MutationObserver } }
-    const s = { t0: -1, last: -1, painted: -1, mo: new MutationObserver(() => {
+    const w = window as unknown as { __step: { t0: number; last: number; painted: number; mo: MutationObserver; onKey: (e: KeyboardEvent) => void } }
+    const s = { t0: -1, last: -1, painted: -1, onKey: null as unknown as (e: KeyboardEvent) => void, mo: new MutationObserver(() => {
       s.last = performance.now()
       requestAnimationFrame(() => {
         const at = s.last
@@ -130,7 +131,9 @@ async function timedKey(page: Page, key: string): Promise<StepSample> {
       })
     }) }
     s.mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true })
-    window.addEventListener('keydown', (e) => { s.t0 = e.timeStamp }, { capture: true, once: true })
+    // The press is the key's, not its modifier's: Alt+F11 starts when F11 goes down (Alt went down a moment before).
+    s.onKey = (e: KeyboardEvent) => { if (s.t0 < 0 && !['Alt', 'Control', 'Shift', 'Meta'].includes(e.key)) s.t0 = e.timeStamp }
+    window.addEventListener('keydown', s.onKey, { capture: true })
     w.__step = s
   })
   await page.keyboard.press(key)
@@ -143,7 +146,11 @@ async function timedKey(page: Page, key: string): Promise<StepSample> {
     if (s.painted < s.last || now - s.painted < 150) return false
     return { ms: s.painted - s.t0, changed: true }
   }, undefined, { polling: 20, timeout: 20_000 })
-  await page.evaluate(() => { (window as unknown as { __step: { mo: MutationObserver } }).__step.mo.disconnect() })
+  await page.evaluate(() => {
+    const s = (window as unknown as { __step: { mo: MutationObserver; onKey: (e: KeyboardEvent) => void } }).__step
+    s.mo.disconnect()
+    window.removeEventListener('keydown', s.onKey, { capture: true })
+  })
   return (await r.jsonValue()) as StepSample
 }
 
