@@ -154,6 +154,31 @@ test('keyboard stepping backwards with Alt, the timeline slider, and collapsing 
   await expect(journal.locator(`#j-${c + 1}`)).toHaveCount(1)
 })
 
+test('stepping keeps the panels still: the queues stay put as the cursor enters and leaves queue work, the journal scrolls by pages', async ({ page }) => {
+  await openPkvm(page)
+  await tab(page, /Queues/)
+  const host = page.locator('section.hostq')
+  const top = (await host.boundingBox())!.y
+  const journal = page.getByRole('listbox', { name: /Journal/ })
+  const line = page.locator('.qactive')
+  const states = new Set<string | null>()
+  const scrolls = new Set<number>()
+  const end = await cursorOf(page)
+  for (let k = 1; k <= 40; k++) {
+    await page.keyboard.press('Alt+F11')
+    await expect(page.getByTestId('cursor')).toHaveText(`${end - k} / ${end}`)
+    // The "at the cursor" line is always there and one line high: the queues below it never move.
+    expect((await host.boundingBox())!.y).toBe(top)
+    states.add(await line.getAttribute('class'))
+    scrolls.add(await journal.evaluate((el) => el.scrollTop))
+  }
+  // The cursor went through queue work and out of it...
+  expect([...states].sort()).toEqual(['qactive', 'qactive idle'])
+  // ...and forty steps back moved the journal by a page a few times, not a row at every step.
+  expect(scrolls.size).toBeGreaterThan(1)
+  expect(scrolls.size).toBeLessThanOrEqual(4)
+})
+
 for (const scheme of ['light', 'dark'] as const) {
   test(`the pKVM panels pass axe (WCAG 2 A/AA) in ${scheme} mode`, async ({ page }) => {
     test.setTimeout(120_000)
