@@ -154,7 +154,7 @@ test('keyboard stepping backwards with Alt, the timeline slider, and collapsing 
   await expect(journal.locator(`#j-${c + 1}`)).toHaveCount(1)
 })
 
-test('stepping keeps the panels still: the queues stay put as the cursor enters and leaves queue work, the journal scrolls by pages', async ({ page }) => {
+test('stepping keeps the panels still: the queues stay put as the cursor enters and leaves queue work, the entry at the cursor is in view, the journal scrolls by pages', async ({ page }) => {
   await openPkvm(page)
   await tab(page, /Queues/)
   const host = page.locator('section.hostq')
@@ -163,6 +163,7 @@ test('stepping keeps the panels still: the queues stay put as the cursor enters 
   const line = page.locator('.qactive')
   const states = new Set<string | null>()
   const scrolls = new Set<number>()
+  let revealed = 0
   const end = await cursorOf(page)
   for (let k = 1; k <= 40; k++) {
     await page.keyboard.press('Alt+F11')
@@ -171,7 +172,18 @@ test('stepping keeps the panels still: the queues stay put as the cursor enters 
     expect((await host.boundingBox())!.y).toBe(top)
     states.add(await line.getAttribute('class'))
     scrolls.add(await journal.evaluate((el) => el.scrollTop))
+    // The entry at the cursor is scrolled into its queue's view.
+    for (const q of [host, page.locator('section.shadowq')]) {
+      const active = q.locator('[role=row].active')
+      if ((await active.count()) === 0) continue
+      const row = (await active.boundingBox())!
+      const view = (await q.getByRole('region').boundingBox())!
+      expect(row.y).toBeGreaterThanOrEqual(view.y - 1)
+      expect(row.y).toBeLessThan(view.y + view.height)
+      revealed++
+    }
   }
+  expect(revealed).toBeGreaterThan(0)
   // The cursor went through queue work and out of it...
   expect([...states].sort()).toEqual(['qactive', 'qactive idle'])
   // ...and forty steps back moved the journal by a page a few times, not a row at every step.

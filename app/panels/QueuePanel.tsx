@@ -152,7 +152,10 @@ export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel,
     if (!row || !box) return
     shownActive.current = active
     const head = box.querySelector('.qheader')?.clientHeight ?? 0
-    if (row.offsetTop < box.scrollTop + head || row.offsetTop + row.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, row.offsetTop - head - 4)
+    // The row's place in the scrolled content, from the boxes (its offsetParent is the contained panel, not the scroller).
+    const rowBox = row.getBoundingClientRect()
+    const top = rowBox.top - box.getBoundingClientRect().top - box.clientTop + box.scrollTop
+    if (top < box.scrollTop + head || top + rowBox.height > box.scrollTop + box.clientHeight) box.scrollTop = Math.max(0, top - head - 4)
   }, [active, queue])
   return (
     <section className={`panel queue ${id}`} aria-labelledby={`${id}-h`}>
