@@ -1,3 +1,4 @@
+import { fc, test as prop } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
 import { reuse } from './reuse'
 
@@ -50,10 +51,44 @@ describe('reuse: unchanged parts of a view keep their identity', () => {
     expect(reuse(one, { a: 1, b: 2 })).toEqual({ a: 1, b: 2 })
   })
 
+  test('a window that lost its last rows keeps the others; one that gained rows keeps the old ones', () => {
+    const row = (i: number) => ({ i, text: `r${i}` })
+    const prev = [row(1), row(2), row(3)]
+    const shorter = reuse(prev, [row(1), row(2)])
+    expect(shorter).toEqual([row(1), row(2)])
+    expect(shorter[0]).toBe(prev[0])
+    expect(shorter[1]).toBe(prev[1])
+    const longer = reuse(prev, [row(1), row(2), row(3), row(4)])
+    expect(longer.slice(0, 3).every((r, k) => r === prev[k])).toBe(true)
+    expect(longer[3]).toEqual(row(4))
+  })
+
+  test('a change deep inside keeps every untouched sibling on the way down', () => {
+    const leaf = { name: 'SMMUEN', value: '0x1' }
+    const other = { name: 'PRIQEN', value: '0x0' }
+    const prev = { regs: [{ name: 'CR0', fields: [leaf, other] }], cursor: 1 }
+    const next = { regs: [{ name: 'CR0', fields: [{ ...leaf }, { name: 'PRIQEN', value: '0x1' }] }], cursor: 1 }
+    const r = reuse(prev, next)
+    expect(r).toEqual(next)
+    expect(r.regs[0].fields[0]).toBe(leaf)
+    expect(r.regs[0].fields[1]).not.toBe(other)
+    expect(r.regs).not.toBe(prev.regs)
+    expect(Object.keys(r)).toEqual(['regs', 'cursor'])
+  })
+
   test('values of other kinds are taken from the new view', () => {
     expect(reuse(null, { a: 1 })).toEqual({ a: 1 })
     expect(reuse([1, 2], { 0: 1, 1: 2 })).toEqual({ 0: 1, 1: 2 })
     expect(reuse(Number.NaN, Number.NaN)).toBeNaN()
     expect(reuse('0x1', '0x2')).toBe('0x2')
+  })
+
+  // Any two views (JSON values, as the structured clone carries them): the result equals the new one, and a copy of a
+  // view gives back the view itself; every part of the result that equals the old part at the same path is that part.
+  prop.prop([fc.jsonValue(), fc.jsonValue()])('equal to the new view, built from the old one where they agree', (a, b) => {
+    expect(reuse(a, b)).toEqual(b)
+    expect(reuse(a, structuredClone(a))).toBe(a)
+    const r = reuse(a, b) as unknown
+    if (JSON.stringify(a) === JSON.stringify(b) && typeof a === 'object' && a !== null) expect(r).toBe(a)
   })
 })
