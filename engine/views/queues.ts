@@ -44,9 +44,10 @@ export function queueView(
   const prodIndex = queueIndex(prod, log2)
   const consIndex = queueIndex(cons, log2)
   const wrap = (p: number) => Math.floor(p / size) & 1
-  const about = queueWindow(consIndex)
-  const from = Math.max(0, win.from ?? about.from)
-  const to = Math.min(size, win.to ?? from + (about.to - about.from), from + 512)
+  // No window asked for: the one about CONS; a start without an end: the least a window shows.
+  const about = win.from === undefined ? queueWindow(consIndex) : { from: win.from, to: win.from + WINDOW_BEFORE + WINDOW_AFTER }
+  const from = Math.max(0, about.from)
+  const to = Math.min(size, win.to ?? about.to, from + 512)
   const pendingCount = (prodIndex - consIndex + size) % size || (wrap(prod) !== wrap(cons) ? size : 0)
   const entries: QueueEntryRow[] = []
   for (let i = from; i < to; i++) {
