@@ -1,7 +1,7 @@
 import { memo, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react'
 import { useApp } from '../store/context'
 import { useSel } from '../store/selection-slice'
-import { stripGeometry, type StripGeometry } from './timeline-geometry'
+import { lastAtOrBefore, stripGeometry, type StripGeometry } from './timeline-geometry'
 
 const H = 26
 
@@ -60,6 +60,8 @@ export const Timeline = memo(function Timeline() {
   }, [])
 
   const g = useMemo(() => (t ? stripGeometry(t, width) : null), [t, width])
+  // The scenario ops (top lane) in record order: the one the cursor is in is found by bisection at every step.
+  const ops = useMemo(() => t?.segments.filter((s) => s.depth === 0) ?? [], [t])
   if (t === null || g === null)
     return (
       <div className="timeline-wrap">
@@ -72,7 +74,7 @@ export const Timeline = memo(function Timeline() {
     void setCursor(g.cursorAt(e.clientX - box.left))
   }
   const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
-    const starts = t.segments.filter((s) => s.depth === 0).map((s) => s.i)
+    const starts = ops.map((s) => s.i)
     let next: number | undefined
     if (e.key === 'ArrowRight' || e.key === 'ArrowUp') next = cursor + 1
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowDown') next = cursor - 1
@@ -85,7 +87,7 @@ export const Timeline = memo(function Timeline() {
     e.stopPropagation()
     void setCursor(next)
   }
-  const here = t.segments.findLast((s) => s.depth === 0 && s.i <= cursor)
+  const here = ops[lastAtOrBefore(ops, cursor)] as (typeof ops)[number] | undefined
   return (
     <div className="timeline-wrap">
       <svg

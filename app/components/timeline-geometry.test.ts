@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { stripGeometry } from './timeline-geometry'
+import { lastAtOrBefore, stripGeometry } from './timeline-geometry'
 
 // 1000 records over 500 px: 2 records per pixel (worked by hand).
 const t = {
@@ -69,3 +69,17 @@ test('marks of one kind in one pixel are one line; another kind keeps its own', 
   expect(g.marks[0].x).toBe(5.205)
   expect(g.marks[0].text).toBe('2 × event: EVTQ <- F_TRANSLATION … EVTQ <- C_BAD_STE')
 })
+
+test('the scenario op the cursor is in: the last one starting at or before it, none before the first', () => {
+  const ops = [{ i: 3 }, { i: 10 }, { i: 11 }, { i: 40 }]
+  expect(lastAtOrBefore(ops, 0)).toBe(-1)
+  expect(lastAtOrBefore(ops, 3)).toBe(0)
+  expect(lastAtOrBefore(ops, 9)).toBe(0)
+  expect(lastAtOrBefore(ops, 10)).toBe(1)
+  expect(lastAtOrBefore(ops, 39)).toBe(2)
+  expect(lastAtOrBefore(ops, 1e9)).toBe(3)
+  expect(lastAtOrBefore([], 5)).toBe(-1)
+  // Against the linear search it replaces, at every cursor.
+  for (let c = -1; c < 45; c++) expect(lastAtOrBefore(ops, c)).toBe(ops.findLastIndex((s) => s.i <= c))
+})
+

@@ -139,3 +139,15 @@ export function stripGeometry(t: TimelineView, width: number): StripGeometry {
     cursorAt: (px) => Math.round(x.invert(px)),
   }
 }
+
+/** The index of the last segment starting at or before `i` (segments in record order), -1 if none. */
+export function lastAtOrBefore(segs: readonly { readonly i: number }[], i: number): number {
+  let lo = 0
+  let hi = segs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (segs[mid].i <= i) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
+}
