@@ -1,4 +1,4 @@
-import { memo, useEffect, useState } from 'react'
+import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { FindQuery, Granularity } from '../../engine/api-types'
 import { actionKeys, keyAction, type StepAction } from '../keys'
 import { useApp, useAppStore } from '../store/context'
@@ -118,6 +118,21 @@ const ShareButton = memo(function ShareButton() {
   )
 })
 
+/**
+ * The cursor as a slider. Its value is set on the element when the cursor
+ * moves rather than held by React: a controlled input is given its name,
+ * type and value again at every render (three attribute writes per step).
+ */
+const Scrub = memo(function Scrub({ cursor, records, disabled, onSeek }: { cursor: number; records: number; disabled: boolean; onSeek: (cursor: number) => unknown }) {
+  const ref = useRef<HTMLInputElement>(null)
+  // After the commit (which set max) and before the frame: the thumb moves with the step that moved the cursor.
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (el !== null && el.value !== String(cursor)) el.value = String(cursor)
+  }, [cursor, records])
+  return <input ref={ref} className="scrub" type="range" aria-label="Cursor" min={0} max={records} defaultValue={cursor} disabled={disabled} onChange={(e) => void onSeek(Number(e.target.value))} />
+})
+
 /** Title, step controls (with the debugger keys), granularity, breakpoints, share, and the cursor. */
 export function TopBar() {
   const title = useApp((s) => s.summary?.title ?? '')
@@ -179,7 +194,7 @@ export function TopBar() {
         </select>
       </label>
       <Breakpoints />
-      <input className="scrub" type="range" aria-label="Cursor" min={0} max={records} value={cursor} disabled={!loaded} onChange={(e) => void setCursor(Number(e.target.value))} />
+      <Scrub cursor={cursor} records={records} disabled={!loaded} onSeek={setCursor} />
       <output className="cursor mono" aria-label="Cursor position" data-testid="cursor">
         {cursor} / {records}
       </output>
