@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { journalGeometry, rowRuns, sameJournalGeometry } from './journal-window'
+import { journalGeometry, rowSlots, sameJournalGeometry } from './journal-window'
 
 // 20 px rows, 20 rows of overscan; the figures are worked by hand from the scroll offset and height.
 test('scrolled to the top, 300 px high: rows 0-14 whole, rows 0-34 fetched', () => {
@@ -17,20 +17,36 @@ test('scrolled to a row (as after a move took the window along): the window is [
   expect(g).toEqual({ p0: 80, p1: 136, top: 100, visible: 15, span: 16 })
 })
 
-test('rows at consecutive positions are one run at the first row\'s position', () => {
-  // Records 40-44 with nothing collapsed: positions equal indexes, one block at row 40.
-  const runs = rowRuns([40, 41, 42, 43, 44], (i) => i)
-  expect(runs).toEqual([{ top: 40, rows: [40, 41, 42, 43, 44] }])
+test('rows are keyed by position modulo their number, in key order', () => {
+  // Records 40-44, positions equal indexes: keys 40 % 5 = 0 ... 44 % 5 = 4, already in order.
+  const at = (rows: number[]) => rowSlots(rows, (i) => i, (i) => i).map((s) => `${s.key}:${s.row}@${s.position}`)
+  expect(at([40, 41, 42, 43, 44])).toEqual(['s0:40@40', 's1:41@41', 's2:42@42', 's3:43@43', 's4:44@44'])
+  // Moved on by two rows: 45 and 46 take the keys of 40 and 41 (slots 0 and 1); 42-44 keep theirs.
+  expect(at([42, 43, 44, 45, 46])).toEqual(['s0:45@45', 's1:46@46', 's2:42@42', 's3:43@43', 's4:44@44'])
+  // Moved back by three: 37-39 take the keys of 42-44 (37 % 5 = 2 ...), 40 and 41 keep 0 and 1.
+  expect(at([37, 38, 39, 40, 41])).toEqual(['s0:40@40', 's1:41@41', 's2:37@37', 's3:38@38', 's4:39@39'])
+  expect(rowSlots([], (r: number) => r, (r) => r)).toEqual([])
 })
 
-test('a gap in positions starts a new run', () => {
-  // Positions 3, 4, then 9, 10 (rows 5-8 not among the rows): two blocks, at rows 3 and 9.
-  const runs = rowRuns(['a', 'b', 'c', 'd'], (r) => ({ a: 3, b: 4, c: 9, d: 10 })[r]!)
-  expect(runs).toEqual([
-    { top: 3, rows: ['a', 'b'] },
-    { top: 9, rows: ['c', 'd'] },
-  ])
-  expect(rowRuns([], (r: number) => r)).toEqual([])
+test('a window moved by any distance keeps the key of every row it keeps, and keys never repeat', () => {
+  for (let n = 1; n <= 12; n++)
+    for (let from = 0; from < 30; from++)
+      for (let to = 0; to < 30; to++) {
+        const win = (f: number) => Array.from({ length: n }, (_, k) => f + k)
+        const keyOf = (rows: number[]) => new Map(rowSlots(rows, (i) => i, (i) => i).map((s) => [s.row, s.key]))
+        const a = keyOf(win(from))
+        const b = keyOf(win(to))
+        expect(new Set(b.values()).size).toBe(n)
+        for (const [row, key] of b) if (a.has(row)) expect(key).toBe(a.get(row))
+      }
+})
+
+test('positions that are not consecutive (spans just collapsed): repeated keys fall back to the record, placed after', () => {
+  // Records a-d at positions 3, 4, 7, 8: 3 % 4 = 3, 4 % 4 = 0, 7 % 4 = 3 (taken: keyed by record 70), 8 % 4 = 0 (taken: 80).
+  const pos = { a: 3, b: 4, c: 7, d: 8 } as const
+  const rec = { a: 30, b: 40, c: 70, d: 80 } as const
+  const slots = rowSlots(['a', 'b', 'c', 'd'] as const, (r) => pos[r], (r) => rec[r])
+  expect(slots.map((s) => `${s.key}:${s.row}@${s.position}`)).toEqual(['s0:b@4', 's3:a@3', 'r70:c@7', 'r80:d@8'])
 })
 
 test('scrolling within a row keeps the geometry; crossing a row boundary changes it', () => {

@@ -36,19 +36,25 @@ export function sameJournalGeometry(a: JournalGeometry, b: JournalGeometry): boo
 }
 
 /**
- * Rows split into runs at consecutive positions, each with the position of
- * its first row: a run is drawn as one block at that row's place. The rows of
- * a window are one run; more only for a moment, while rows fetched before
- * spans were collapsed or expanded are still on screen.
+ * Rows with their positions and React keys, in key order. Each row is placed
+ * by its position on its own, and keyed by its position modulo the number of
+ * rows: a window that moves on by k rows keeps the keys (so the elements) of
+ * the rows it keeps and gives its k new rows the keys of the k it dropped,
+ * and the order of the keys never changes. A page move then updates k rows
+ * in place instead of removing k elements and making k new ones (style and
+ * layout for a row made afresh cost more than for a row's new text). Rows
+ * whose keys would repeat (positions not consecutive, for a moment after
+ * spans were collapsed or expanded) are keyed by record instead, after the others.
  */
-export function rowRuns<R>(rows: readonly R[], position: (row: R) => number): { readonly top: number; readonly rows: readonly R[] }[] {
-  const runs: { top: number; rows: R[] }[] = []
-  let next = Number.NaN
-  for (const r of rows) {
-    const p = position(r)
-    if (p !== next) runs.push({ top: p, rows: [] })
-    runs[runs.length - 1].rows.push(r)
-    next = p + 1
-  }
-  return runs
+export function rowSlots<R>(rows: readonly R[], position: (row: R) => number, record: (row: R) => number): { readonly row: R; readonly position: number; readonly key: string }[] {
+  const used = new Set<number>()
+  const slots = rows.map((row) => {
+    const p = position(row)
+    const k = p % rows.length
+    const slot = used.has(k) ? rows.length + record(row) : k
+    used.add(slot)
+    return { row, position: p, slot }
+  })
+  slots.sort((a, b) => a.slot - b.slot)
+  return slots.map(({ row, position: p, slot }) => ({ row, position: p, key: slot < rows.length ? `s${slot}` : `r${slot - rows.length}` }))
 }

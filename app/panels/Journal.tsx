@@ -3,7 +3,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import type { JournalRow, Related } from '../../engine/api-types'
 import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
 import { JsonlDownload } from '../components/JsonlDownload'
-import { journalGeometry, rowRuns, sameJournalGeometry } from '../components/journal-window'
+import { journalGeometry, rowSlots, sameJournalGeometry } from '../components/journal-window'
 import type { Viewport } from '../components/useScrollViewport'
 import { Timeline } from '../components/Timeline'
 import { useRelated } from '../components/useRelated'
@@ -35,13 +35,17 @@ function relatedRow(row: JournalRow, rel: Related): boolean {
 }
 
 /** One record; a step re-renders only the rows whose props changed (the old and the new current row). */
-const Row = memo(function Row({ row, current, related, collapsed, onPick, onToggle }: { row: JournalRow; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
+const Row = memo(function Row({ row, position, rows, current, related, collapsed, onPick, onToggle }: { row: JournalRow; position: number; rows: number; current: boolean; related: boolean; collapsed: boolean; onPick: (i: number) => void; onToggle: (row: JournalRow) => void }) {
   const span = row.end !== undefined && row.end > row.i + 1
   return (
     <div
       id={`j-${row.i}`}
       role="option"
       aria-selected={current}
+      // The rows' order in the document is their slots', not the list's: the list position is given.
+      aria-posinset={position + 1}
+      aria-setsize={rows}
+      style={{ top: position * ROW_HEIGHT }}
       className={`jrow actor-${row.actor}${current ? ' current' : ''}${related ? ' related' : ''}`}
       onClick={() => {
         onPick(row.i)
@@ -168,9 +172,10 @@ export function Journal() {
   const atEnd = records > 0 && cursor === records
   const currentRow = rows.find((r) => r.i === cursor)
   const currentShown = atEnd || currentRow !== undefined
-  const runs = rowRuns(
+  const slots = rowSlots(
     rows.filter((r) => !isHidden(hidden, r.i)),
     (r) => positionOf(hidden, r.i),
+    (r) => r.i,
   )
   const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
@@ -207,15 +212,9 @@ export function Journal() {
       >
         {/* Two rows of slack below the end: a followed window can always scroll its top row to the top. */}
         <div className="jspace" style={{ height: (total + 3) * ROW_HEIGHT }}>
-          {runs.map((run, k) => (
-            // Rows at consecutive positions lie in one block placed at the first one's: the rows themselves are
-            // not positioned, so a step lays out and paints a block of rows rather than a layer per row.
-            // Keyed by place in the list, not by first record: a scrolled window keeps its block and rows.
-            <div key={k} className="jrun" style={{ top: run.top * ROW_HEIGHT }}>
-              {run.rows.map((r) => (
-                <Row key={r.i} row={r} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
-              ))}
-            </div>
+          {slots.map(({ row: r, position, key }) => (
+            // Each row placed on its own, keyed by its slot (rowSlots): a page move updates rows in place.
+            <Row key={key} row={r} position={position} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
           ))}
           {records > 0 && (
             // Cursor = records: every record applied; this row stands for "after the last one".
@@ -223,6 +222,8 @@ export function Journal() {
               id={`j-${records}`}
               role="option"
               aria-selected={atEnd}
+              aria-posinset={total + 1}
+              aria-setsize={total + 1}
               className={`jrow jend${atEnd ? ' current' : ''}`}
               style={{ top: total * ROW_HEIGHT }}
               onClick={() => void setCursor(records)}
