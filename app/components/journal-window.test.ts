@@ -17,36 +17,40 @@ test('scrolled to a row (as after a move took the window along): the window is [
   expect(g).toEqual({ p0: 80, p1: 136, top: 100, visible: 15, span: 16 })
 })
 
-test('rows are keyed by position modulo their number, in key order', () => {
-  // Records 40-44, positions equal indexes: keys 40 % 5 = 0 ... 44 % 5 = 4, already in order.
-  const at = (rows: number[]) => rowSlots(rows, (i) => i, (i) => i).map((s) => `${s.key}:${s.row}@${s.position}`)
-  expect(at([40, 41, 42, 43, 44])).toEqual(['s0:40@40', 's1:41@41', 's2:42@42', 's3:43@43', 's4:44@44'])
-  // Moved on by two rows: 45 and 46 take the keys of 40 and 41 (slots 0 and 1); 42-44 keep theirs.
-  expect(at([42, 43, 44, 45, 46])).toEqual(['s0:45@45', 's1:46@46', 's2:42@42', 's3:43@43', 's4:44@44'])
-  // Moved back by three: 37-39 take the keys of 42-44 (37 % 5 = 2 ...), 40 and 41 keep 0 and 1.
-  expect(at([37, 38, 39, 40, 41])).toEqual(['s0:40@40', 's1:41@41', 's2:37@37', 's3:38@38', 's4:39@39'])
-  expect(rowSlots([], (r: number) => r, (r) => r)).toEqual([])
+test('rows keep their slots while they stay; rows coming in take the slots rows leaving freed, lowest first', () => {
+  const first = rowSlots(new Map(), [40, 41, 42, 43, 44], (i) => i)
+  expect([...first.slots]).toEqual([[40, 0], [41, 1], [42, 2], [43, 3], [44, 4]])
+  expect(first.order).toEqual([40, 41, 42, 43, 44])
+  // Moved on by two rows: 45 and 46 take the slots of 40 and 41; drawn in slot order.
+  const on = rowSlots(first.slots, [42, 43, 44, 45, 46], (i) => i)
+  expect([...on.slots].sort((a, b) => a[0] - b[0])).toEqual([[42, 2], [43, 3], [44, 4], [45, 0], [46, 1]])
+  expect(on.order).toEqual([45, 46, 42, 43, 44])
+  // A longer window (the viewport grew) takes new slots after the freed ones; a shorter one leaves slots free.
+  const longer = rowSlots(on.slots, [44, 45, 46, 47, 48, 49, 50], (i) => i)
+  expect([...longer.slots].sort((a, b) => a[0] - b[0])).toEqual([[44, 4], [45, 0], [46, 1], [47, 2], [48, 3], [49, 5], [50, 6]])
+  const shorter = rowSlots(longer.slots, [0, 1], (i) => i)
+  expect([...shorter.slots]).toEqual([[0, 0], [1, 1]])
+  expect(rowSlots(new Map(), [], (r: number) => r).order).toEqual([])
 })
 
-test('a window moved by any distance keeps the key of every row it keeps, and keys never repeat', () => {
-  for (let n = 1; n <= 12; n++)
-    for (let from = 0; from < 30; from++)
-      for (let to = 0; to < 30; to++) {
-        const win = (f: number) => Array.from({ length: n }, (_, k) => f + k)
-        const keyOf = (rows: number[]) => new Map(rowSlots(rows, (i) => i, (i) => i).map((s) => [s.row, s.key]))
-        const a = keyOf(win(from))
-        const b = keyOf(win(to))
-        expect(new Set(b.values()).size).toBe(n)
-        for (const [row, key] of b) if (a.has(row)) expect(key).toBe(a.get(row))
-      }
-})
-
-test('positions that are not consecutive (spans just collapsed): repeated keys fall back to the record, placed after', () => {
-  // Records a-d at positions 3, 4, 7, 8: 3 % 4 = 3, 4 % 4 = 0, 7 % 4 = 3 (taken: keyed by record 70), 8 % 4 = 0 (taken: 80).
-  const pos = { a: 3, b: 4, c: 7, d: 8 } as const
-  const rec = { a: 30, b: 40, c: 70, d: 80 } as const
-  const slots = rowSlots(['a', 'b', 'c', 'd'] as const, (r) => pos[r], (r) => rec[r])
-  expect(slots.map((s) => `${s.key}:${s.row}@${s.position}`)).toEqual(['s0:b@4', 's3:a@3', 'r70:c@7', 'r80:d@8'])
+test('any sequence of windows: every row kept keeps its slot, slots never repeat, and never more slots than rows seen at once', () => {
+  let seed = 7
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n
+  let prev: ReadonlyMap<number, number> = new Map()
+  let longest = 0
+  for (let k = 0; k < 500; k++) {
+    const from = rand(200)
+    const len = 1 + rand(40)
+    longest = Math.max(longest, len)
+    const rows = Array.from({ length: len }, (_, j) => from + j)
+    const r = rowSlots(prev, rows, (i) => i)
+    for (const i of rows) if (prev.has(i)) expect(r.slots.get(i)).toBe(prev.get(i))
+    const used = [...r.slots.values()]
+    expect(new Set(used).size).toBe(len)
+    expect(Math.max(...used)).toBeLessThan(longest)
+    expect(r.order.map((i) => r.slots.get(i))).toEqual([...used].sort((a, b) => a - b))
+    prev = r.slots
+  }
 })
 
 test('scrolling within a row keeps the geometry; crossing a row boundary changes it', () => {

@@ -36,25 +36,32 @@ export function sameJournalGeometry(a: JournalGeometry, b: JournalGeometry): boo
 }
 
 /**
- * Rows with their positions and React keys, in key order. Each row is placed
- * by its position on its own, and keyed by its position modulo the number of
- * rows: a window that moves on by k rows keeps the keys (so the elements) of
- * the rows it keeps and gives its k new rows the keys of the k it dropped,
- * and the order of the keys never changes. A page move then updates k rows
- * in place instead of removing k elements and making k new ones (style and
- * layout for a row made afresh cost more than for a row's new text). Rows
- * whose keys would repeat (positions not consecutive, for a moment after
- * spans were collapsed or expanded) are keyed by record instead, after the others.
+ * Slots for rows, as React keys: a row keeps the slot it had while it stays
+ * in the window; a row that comes into it takes a slot a row leaving it
+ * freed (lowest first), and a new slot only when the window is longer than
+ * before. Rows are drawn in slot order, each placed by its position on its
+ * own: a page move that brings k rows updates the k elements the k dropped
+ * rows had, in place (none is made, removed or moved, and the rows kept are
+ * not touched), instead of removing k elements and making k new ones.
+ * `prev` maps record → slot as returned for the rows drawn before.
  */
-export function rowSlots<R>(rows: readonly R[], position: (row: R) => number, record: (row: R) => number): { readonly row: R; readonly position: number; readonly key: string }[] {
-  const used = new Set<number>()
-  const slots = rows.map((row) => {
-    const p = position(row)
-    const k = p % rows.length
-    const slot = used.has(k) ? rows.length + record(row) : k
-    used.add(slot)
-    return { row, position: p, slot }
-  })
-  slots.sort((a, b) => a.slot - b.slot)
-  return slots.map(({ row, position: p, slot }) => ({ row, position: p, key: slot < rows.length ? `s${slot}` : `r${slot - rows.length}` }))
+export function rowSlots<R>(prev: ReadonlyMap<number, number>, rows: readonly R[], record: (row: R) => number): { readonly slots: ReadonlyMap<number, number>; readonly order: readonly R[] } {
+  const slots = new Map<number, number>()
+  const taken = new Set<number>()
+  for (const r of rows) {
+    const s = prev.get(record(r))
+    if (s !== undefined) {
+      slots.set(record(r), s)
+      taken.add(s)
+    }
+  }
+  let next = 0
+  for (const r of rows) {
+    if (slots.has(record(r))) continue
+    while (taken.has(next)) next++
+    slots.set(record(r), next)
+    taken.add(next)
+  }
+  const order = [...rows].sort((a, b) => slots.get(record(a))! - slots.get(record(b))!)
+  return { slots, order }
 }

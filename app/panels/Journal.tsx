@@ -172,11 +172,18 @@ export function Journal() {
   const atEnd = records > 0 && cursor === records
   const currentRow = rows.find((r) => r.i === cursor)
   const currentShown = atEnd || currentRow !== undefined
-  const slots = rowSlots(
-    rows.filter((r) => !isHidden(hidden, r.i)),
-    (r) => positionOf(hidden, r.i),
-    (r) => r.i,
-  )
+  // Rows drawn in the order of their slots (rowSlots): a page move rewrites rows in place. Idempotent for the same
+  // rows, so a render done twice (StrictMode) or thrown away assigns the same slots.
+  const slotted = useRef<ReadonlyMap<number, number>>(new Map())
+  const shown = useMemo(() => {
+    const r = rowSlots(
+      slotted.current,
+      rows.filter((row) => !isHidden(hidden, row.i)),
+      (row) => row.i,
+    )
+    slotted.current = r.slots
+    return r
+  }, [rows, hidden])
   const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
     <section className="panel journal" aria-labelledby="journal-h">
@@ -212,9 +219,8 @@ export function Journal() {
       >
         {/* Two rows of slack below the end: a followed window can always scroll its top row to the top. */}
         <div className="jspace" style={{ height: (total + 3) * ROW_HEIGHT }}>
-          {slots.map(({ row: r, position, key }) => (
-            // Each row placed on its own, keyed by its slot (rowSlots): a page move updates rows in place.
-            <Row key={key} row={r} position={position} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
+          {shown.order.map((r) => (
+            <Row key={shown.slots.get(r.i)} row={r} position={positionOf(hidden, r.i)} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
           ))}
           {records > 0 && (
             // Cursor = records: every record applied; this row stands for "after the last one".
