@@ -189,8 +189,8 @@ test('stepping keeps the panels still: the queues stay put as the cursor enters 
   // ...and forty steps back moved the journal by a page a few times, not a row at every step.
   expect(scrolls.size).toBeGreaterThan(1)
   expect(scrolls.size).toBeLessThanOrEqual(4)
-  // After those page moves (rows rewritten in place, in slot order), the rows on screen are still the records in
-  // order, one per 20 px line, each announcing its place in the list.
+  // After those page moves the rows on screen are the records in order, one per 20 px line, each announcing its
+  // place in the whole list (only a window of it is in the document).
   const view = (await journal.boundingBox())!
   const shown = (await journal.getByRole('option').evaluateAll((els) => els.map((el) => ({ i: Number(el.id.slice(2)), y: el.getBoundingClientRect().y, pos: Number(el.getAttribute('aria-posinset')) }))))
     .filter((r) => r.y >= view.y && r.y + 20 <= view.y + view.height)

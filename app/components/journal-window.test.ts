@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { journalGeometry, rowSlots, sameJournalGeometry } from './journal-window'
+import { journalGeometry, rowRuns, sameJournalGeometry } from './journal-window'
 
 // 20 px rows, 20 rows of overscan; the figures are worked by hand from the scroll offset and height.
 test('scrolled to the top, 300 px high: rows 0-14 whole, rows 0-34 fetched', () => {
@@ -17,40 +17,20 @@ test('scrolled to a row (as after a move took the window along): the window is [
   expect(g).toEqual({ p0: 80, p1: 136, top: 100, visible: 15, span: 16 })
 })
 
-test('rows keep their slots while they stay; rows coming in take the slots rows leaving freed, lowest first', () => {
-  const first = rowSlots(new Map(), [40, 41, 42, 43, 44], (i) => i)
-  expect([...first.slots]).toEqual([[40, 0], [41, 1], [42, 2], [43, 3], [44, 4]])
-  expect(first.order).toEqual([40, 41, 42, 43, 44])
-  // Moved on by two rows: 45 and 46 take the slots of 40 and 41; drawn in slot order.
-  const on = rowSlots(first.slots, [42, 43, 44, 45, 46], (i) => i)
-  expect([...on.slots].sort((a, b) => a[0] - b[0])).toEqual([[42, 2], [43, 3], [44, 4], [45, 0], [46, 1]])
-  expect(on.order).toEqual([45, 46, 42, 43, 44])
-  // A longer window (the viewport grew) takes new slots after the freed ones; a shorter one leaves slots free.
-  const longer = rowSlots(on.slots, [44, 45, 46, 47, 48, 49, 50], (i) => i)
-  expect([...longer.slots].sort((a, b) => a[0] - b[0])).toEqual([[44, 4], [45, 0], [46, 1], [47, 2], [48, 3], [49, 5], [50, 6]])
-  const shorter = rowSlots(longer.slots, [0, 1], (i) => i)
-  expect([...shorter.slots]).toEqual([[0, 0], [1, 1]])
-  expect(rowSlots(new Map(), [], (r: number) => r).order).toEqual([])
+test('rows at consecutive positions are one run at the first row\'s position', () => {
+  // Records 40-44 with nothing collapsed: positions equal indexes, one block at row 40.
+  const runs = rowRuns([40, 41, 42, 43, 44], (i) => i)
+  expect(runs).toEqual([{ top: 40, rows: [40, 41, 42, 43, 44] }])
 })
 
-test('any sequence of windows: every row kept keeps its slot, slots never repeat, and never more slots than rows seen at once', () => {
-  let seed = 7
-  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n
-  let prev: ReadonlyMap<number, number> = new Map()
-  let longest = 0
-  for (let k = 0; k < 500; k++) {
-    const from = rand(200)
-    const len = 1 + rand(40)
-    longest = Math.max(longest, len)
-    const rows = Array.from({ length: len }, (_, j) => from + j)
-    const r = rowSlots(prev, rows, (i) => i)
-    for (const i of rows) if (prev.has(i)) expect(r.slots.get(i)).toBe(prev.get(i))
-    const used = [...r.slots.values()]
-    expect(new Set(used).size).toBe(len)
-    expect(Math.max(...used)).toBeLessThan(longest)
-    expect(r.order.map((i) => r.slots.get(i))).toEqual([...used].sort((a, b) => a - b))
-    prev = r.slots
-  }
+test('a gap in positions starts a new run', () => {
+  // Positions 3, 4, then 9, 10 (rows 5-8 not among the rows): two blocks, at rows 3 and 9.
+  const runs = rowRuns(['a', 'b', 'c', 'd'], (r) => ({ a: 3, b: 4, c: 9, d: 10 })[r]!)
+  expect(runs).toEqual([
+    { top: 3, rows: ['a', 'b'] },
+    { top: 9, rows: ['c', 'd'] },
+  ])
+  expect(rowRuns([], (r: number) => r)).toEqual([])
 })
 
 test('scrolling within a row keeps the geometry; crossing a row boundary changes it', () => {

@@ -36,32 +36,19 @@ export function sameJournalGeometry(a: JournalGeometry, b: JournalGeometry): boo
 }
 
 /**
- * Slots for rows, as React keys: a row keeps the slot it had while it stays
- * in the window; a row that comes into it takes a slot a row leaving it
- * freed (lowest first), and a new slot only when the window is longer than
- * before. Rows are drawn in slot order, each placed by its position on its
- * own: a page move that brings k rows updates the k elements the k dropped
- * rows had, in place (none is made, removed or moved, and the rows kept are
- * not touched), instead of removing k elements and making k new ones.
- * `prev` maps record → slot as returned for the rows drawn before.
+ * Rows split into runs at consecutive positions, each with the position of
+ * its first row: a run is drawn as one block at that row's place. The rows of
+ * a window are one run; more only for a moment, while rows fetched before
+ * spans were collapsed or expanded are still on screen.
  */
-export function rowSlots<R>(prev: ReadonlyMap<number, number>, rows: readonly R[], record: (row: R) => number): { readonly slots: ReadonlyMap<number, number>; readonly order: readonly R[] } {
-  const slots = new Map<number, number>()
-  const taken = new Set<number>()
+export function rowRuns<R>(rows: readonly R[], position: (row: R) => number): { readonly top: number; readonly rows: readonly R[] }[] {
+  const runs: { top: number; rows: R[] }[] = []
+  let next = Number.NaN
   for (const r of rows) {
-    const s = prev.get(record(r))
-    if (s !== undefined) {
-      slots.set(record(r), s)
-      taken.add(s)
-    }
+    const p = position(r)
+    if (p !== next) runs.push({ top: p, rows: [] })
+    runs[runs.length - 1].rows.push(r)
+    next = p + 1
   }
-  let next = 0
-  for (const r of rows) {
-    if (slots.has(record(r))) continue
-    while (taken.has(next)) next++
-    slots.set(record(r), next)
-    taken.add(next)
-  }
-  const order = [...rows].sort((a, b) => slots.get(record(a))! - slots.get(record(b))!)
-  return { slots, order }
+  return runs
 }

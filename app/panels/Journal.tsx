@@ -3,7 +3,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import type { JournalRow, Related } from '../../engine/api-types'
 import { hiddenRanges, isHidden, positionOf, recordAt, rowCount, visibleRanges } from '../components/journal-tree'
 import { JsonlDownload } from '../components/JsonlDownload'
-import { journalGeometry, rowSlots, sameJournalGeometry } from '../components/journal-window'
+import { journalGeometry, rowRuns, sameJournalGeometry } from '../components/journal-window'
 import type { Viewport } from '../components/useScrollViewport'
 import { Timeline } from '../components/Timeline'
 import { useRelated } from '../components/useRelated'
@@ -42,10 +42,9 @@ const Row = memo(function Row({ row, position, rows, current, related, collapsed
       id={`j-${row.i}`}
       role="option"
       aria-selected={current}
-      // The rows' order in the document is their slots', not the list's: the list position is given.
+      // Only a window of the list is in the document: each option says where it is in the whole.
       aria-posinset={position + 1}
       aria-setsize={rows}
-      style={{ top: position * ROW_HEIGHT }}
       className={`jrow actor-${row.actor}${current ? ' current' : ''}${related ? ' related' : ''}`}
       onClick={() => {
         onPick(row.i)
@@ -172,18 +171,10 @@ export function Journal() {
   const atEnd = records > 0 && cursor === records
   const currentRow = rows.find((r) => r.i === cursor)
   const currentShown = atEnd || currentRow !== undefined
-  // Rows drawn in the order of their slots (rowSlots): a page move rewrites rows in place. Idempotent for the same
-  // rows, so a render done twice (StrictMode) or thrown away assigns the same slots.
-  const slotted = useRef<ReadonlyMap<number, number>>(new Map())
-  const shown = useMemo(() => {
-    const r = rowSlots(
-      slotted.current,
-      rows.filter((row) => !isHidden(hidden, row.i)),
-      (row) => row.i,
-    )
-    slotted.current = r.slots
-    return r
-  }, [rows, hidden])
+  const runs = rowRuns(
+    rows.filter((r) => !isHidden(hidden, r.i)),
+    (r) => positionOf(hidden, r.i),
+  )
   const anySelection = related.sids.length + related.pages.length + related.iovas.length + related.commands.length > 0
   return (
     <section className="panel journal" aria-labelledby="journal-h">
@@ -219,8 +210,15 @@ export function Journal() {
       >
         {/* Two rows of slack below the end: a followed window can always scroll its top row to the top. */}
         <div className="jspace" style={{ height: (total + 3) * ROW_HEIGHT }}>
-          {shown.order.map((r) => (
-            <Row key={shown.slots.get(r.i)} row={r} position={positionOf(hidden, r.i)} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
+          {runs.map((run, k) => (
+            // Rows at consecutive positions lie in one block placed at the first one's: the rows themselves are
+            // not positioned, so a step lays out and paints a block of rows rather than a layer per row.
+            // Keyed by place in the list, not by first record: a scrolled window keeps its block and rows.
+            <div key={k} className="jrun" style={{ top: run.top * ROW_HEIGHT }}>
+              {run.rows.map((r, k) => (
+                <Row key={r.i} row={r} position={run.top + k} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
+              ))}
+            </div>
           ))}
           {records > 0 && (
             // Cursor = records: every record applied; this row stands for "after the last one".
