@@ -215,8 +215,8 @@ export function Journal() {
             // not positioned, so a step lays out and paints a block of rows rather than a layer per row.
             // Keyed by place in the list, not by first record: a scrolled window keeps its block and rows.
             <div key={k} className="jrun" style={{ top: run.top * ROW_HEIGHT }}>
-              {run.rows.map((r, k) => (
-                <Row key={r.i} row={r} position={run.top + k} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
+              {run.rows.map((r, j) => (
+                <Row key={r.i} row={r} position={run.top + j} rows={total + 1} current={r.i === cursor} related={anySelection && relatedRow(r, related)} collapsed={collapsed.has(r.i)} onPick={pick} onToggle={toggle} />
               ))}
             </div>
           ))}
