@@ -138,9 +138,16 @@ test('keyboard stepping backwards with Alt, the timeline slider, and collapsing 
   await page.keyboard.press('ArrowRight')
   await expect(page.getByTestId('cursor')).toHaveText(`1 / ${end}`)
   await expect(strip).toHaveAttribute('aria-valuenow', '1')
-  // Collapse the span at the cursor from the keyboard: its records leave the list; ArrowDown steps over it.
+  // PageDown to the start of the next op, and on to the one after; PageUp back to the first of them; the strip names the op.
   await page.keyboard.press('PageDown')
   const c = await cursorOf(page)
+  expect(c).toBeGreaterThan(1)
+  await expect(strip).toHaveAttribute('aria-valuetext', new RegExp(`^record ${c} of ${end}, in `))
+  await page.keyboard.press('PageDown')
+  expect(await cursorOf(page)).toBeGreaterThan(c)
+  await page.keyboard.press('PageUp')
+  await expect(page.getByTestId('cursor')).toHaveText(`${c} / ${end}`)
+  // Collapse the span at the cursor from the keyboard: its records leave the list; ArrowDown steps over it.
   const journal = page.getByRole('listbox', { name: /Journal/ })
   await journal.focus()
   await page.keyboard.press('ArrowLeft')

@@ -73,13 +73,17 @@ export const Timeline = memo(function Timeline() {
     const box = e.currentTarget.getBoundingClientRect()
     void setCursor(g.cursorAt(e.clientX - box.left))
   }
+  const opAt = (c: number) => {
+    const k = lastAtOrBefore(ops, c)
+    return k < 0 ? undefined : ops[k]
+  }
   const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
-    const starts = ops.map((s) => s.i)
     let next: number | undefined
     if (e.key === 'ArrowRight' || e.key === 'ArrowUp') next = cursor + 1
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowDown') next = cursor - 1
-    else if (e.key === 'PageDown') next = starts.find((i) => i > cursor) ?? records
-    else if (e.key === 'PageUp') next = [...starts].reverse().find((i) => i < cursor) ?? 0
+    // The start of the next op, or of the one before the cursor (the start of its own op counts once the cursor is past it).
+    else if (e.key === 'PageDown') next = ops[lastAtOrBefore(ops, cursor) + 1]?.i ?? records
+    else if (e.key === 'PageUp') next = opAt(cursor - 1)?.i ?? 0
     else if (e.key === 'Home') next = 0
     else if (e.key === 'End') next = records
     if (next === undefined) return
@@ -87,7 +91,7 @@ export const Timeline = memo(function Timeline() {
     e.stopPropagation()
     void setCursor(next)
   }
-  const here = ops[lastAtOrBefore(ops, cursor)] as (typeof ops)[number] | undefined
+  const here = opAt(cursor)
   return (
     <div className="timeline-wrap">
       <svg

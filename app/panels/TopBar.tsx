@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { FindQuery, Granularity } from '../../engine/api-types'
 import { actionKeys, keyAction, type StepAction } from '../keys'
 import { useApp, useAppStore } from '../store/context'
@@ -120,8 +120,10 @@ const ShareButton = memo(function ShareButton() {
 
 /**
  * The cursor as a slider. Its value is set on the element when the cursor
- * moves rather than held by React: a controlled input is given its name,
- * type and value again at every render (three attribute writes per step).
+ * moves, and the element itself is the same React element from step to
+ * step: React writes an input's name, type and value attributes again
+ * whenever it updates the element, three attribute writes per step for a
+ * slider that a step only moves.
  */
 const Scrub = memo(function Scrub({ cursor, records, disabled, onSeek }: { cursor: number; records: number; disabled: boolean; onSeek: (cursor: number) => unknown }) {
   const ref = useRef<HTMLInputElement>(null)
@@ -130,7 +132,7 @@ const Scrub = memo(function Scrub({ cursor, records, disabled, onSeek }: { curso
     const el = ref.current
     if (el !== null && el.value !== String(cursor)) el.value = String(cursor)
   }, [cursor, records])
-  return <input ref={ref} className="scrub" type="range" aria-label="Cursor" min={0} max={records} defaultValue={cursor} disabled={disabled} onChange={(e) => void onSeek(Number(e.target.value))} />
+  return useMemo(() => <input ref={ref} className="scrub" type="range" aria-label="Cursor" min={0} max={records} disabled={disabled} onChange={(e) => void onSeek(Number(e.target.value))} />, [records, disabled, onSeek])
 })
 
 /** Title, step controls (with the debugger keys), granularity, breakpoints, share, and the cursor. */
