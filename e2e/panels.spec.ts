@@ -151,3 +151,27 @@ for (const scheme of ['light', 'dark'] as const) {
     }
   })
 }
+
+test('registers away from the view keep their name and value, are drawn whole as they come near, and an open one stays open', async ({ page }) => {
+  await open(page)
+  const list = page.getByRole('region', { name: 'Register values' })
+  const reg = (name: string) => list.locator(`[data-reg="${name}"]`)
+  // CIDR3 is the last register, far below the view: its value is there (a search finds it), its field chips are not.
+  await expect(page.getByTestId('reg-CIDR3')).toHaveText('0x000000b1')
+  await expect(reg('CIDR3').locator('.chip')).toHaveCount(0)
+  await expect(reg('CR0').locator('.chip').first()).toBeVisible()
+  const height = await list.evaluate((el) => el.scrollHeight)
+  // Open CR0, scroll to the end: CIDR3 is drawn whole (its field PRMBL_3); nothing moved as registers changed form.
+  await reg('CR0').locator('summary').click()
+  await expect(reg('CR0').getByRole('table', { name: 'CR0 fields' })).toBeVisible()
+  await list.evaluate((el) => el.scrollTo(0, el.scrollHeight))
+  await expect(reg('CIDR3').locator('.chip', { hasText: 'PRMBL_3' })).toBeVisible()
+  await expect(reg('CR0').locator('.chip')).not.toHaveCount(0)
+  // Back at the top: CR0 is still open, and the list has the height it had.
+  await list.evaluate((el) => el.scrollTo(0, 0))
+  await expect(reg('CR0').getByRole('table', { name: 'CR0 fields' })).toBeVisible()
+  await expect(reg('CIDR3').locator('.chip')).toHaveCount(0)
+  await reg('CR0').locator('summary').click()
+  await expect(reg('CR0').getByRole('table', { name: 'CR0 fields' })).toHaveCount(0)
+  expect(await list.evaluate((el) => el.scrollHeight)).toBe(height)
+})

@@ -1,0 +1,103 @@
+/**
+ * Rows of a scrolled list drawn in full only near the view. A register or
+ * queue entry has a dozen chips and spans; of the fifty registers and ninety
+ * queue entries the panels hold, fifteen or so are on screen, and the rest
+ * cost every step's frame their share of paint, layerize and layout all the
+ * same (about 1.3 ms of a heavy-scenario step, measured). A row away from
+ * the view keeps the text that names it (register and value, entry and
+ * opcode: what a search or a screen reader finds) at the height it had when
+ * drawn in full, so nothing around it moves.
+ *
+ * Nearness comes from an IntersectionObserver on the scroller: no layout is
+ * read during a step, and the height is the one the observer reports as a
+ * row leaves.
+ */
+import { createContext, useCallback, useContext, useState } from 'react'
+
+/** Pixels beyond the scroller's edges within which rows are drawn in full (a wheel notch or two). */
+export const NEAR_MARGIN = 240
+
+/** The rows of one scroller the observer watches, each with what to do when it comes near or goes away. */
+export class NearView {
+  private readonly io: IntersectionObserver
+  private readonly calls = new Map<Element, (near: boolean, height: number) => void>()
+
+  constructor(root: Element, margin = NEAR_MARGIN) {
+    this.io = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) this.calls.get(e.target)?.(e.isIntersecting, e.boundingClientRect.height)
+      },
+      { root, rootMargin: `${margin}px 0px` },
+    )
+  }
+
+  /** Watch `el`; the observer reports it once at once, then at every crossing. Returns the unwatch. */
+  watch(el: Element, call: (near: boolean, height: number) => void): () => void {
+    this.calls.set(el, call)
+    this.io.observe(el)
+    return () => {
+      this.calls.delete(el)
+      this.io.unobserve(el)
+    }
+  }
+
+  disconnect(): void {
+    this.io.disconnect()
+    this.calls.clear()
+  }
+}
+
+export const NearViewContext = createContext<NearView | null>(null)
+
+/**
+ * The scroller's side: a ref callback for the scrolling element (also
+ * handed to `also`) and the watcher its rows get through NearViewContext
+ * (null until the element is there: rows are drawn in full meanwhile).
+ */
+export function useNearViewRoot(also?: { current: HTMLElement | null }): [ref: (el: HTMLElement | null) => (() => void) | undefined, watcher: NearView | null] {
+  const [watcher, setWatcher] = useState<NearView | null>(null)
+  const ref = useCallback(
+    (el: HTMLElement | null) => {
+      if (also) also.current = el
+      if (el === null) return undefined
+      const nv = new NearView(el)
+      setWatcher(nv)
+      return () => {
+        if (also) also.current = null
+        nv.disconnect()
+        setWatcher(null)
+      }
+    },
+    [also],
+  )
+  return [ref, watcher]
+}
+
+interface Nearness {
+  readonly near: boolean
+  /** The row's height when it was last drawn in full (while it is away). */
+  readonly height?: number
+}
+
+const NEAR: Nearness = { near: true }
+
+/**
+ * A row's side: a ref callback for its outer element, whether to draw it in
+ * full, and the height to keep while it is away. Rows start drawn in full
+ * (so the height is known), and `pinned` ones stay so (an open register,
+ * the entry at the cursor).
+ */
+export function useNearView(pinned = false): { ref: (el: HTMLElement | null) => (() => void) | undefined; near: boolean; height: number | undefined } {
+  const watcher = useContext(NearViewContext)
+  const [s, setS] = useState<Nearness>(NEAR)
+  const ref = useCallback(
+    (el: HTMLElement | null) => {
+      if (el === null || watcher === null) return undefined
+      // The height is taken as the row goes away, drawn in full: a row that stays away keeps it.
+      return watcher.watch(el, (near, height) => setS((p) => (p.near === near ? p : near ? NEAR : { near: false, height })))
+    },
+    [watcher],
+  )
+  const near = pinned || s.near || watcher === null
+  return { ref, near, height: near ? undefined : s.height }
+}
