@@ -55,6 +55,29 @@ test('the rejected command: judged on the host ring, marked with its reason, nev
   await expect(shadow.getByRole('row').filter({ hasText: 'TLBI_S2_IPA' }).locator('.qnote')).toContainText("hypervisor's own")
 })
 
+test('side by side at 1280 px, each CMDQ entry shows its fields and raw words without scrolling sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await openPkvm(page)
+  await tab(page, /Queues/)
+  for (const q of [page.locator('section.hostq'), page.locator('section.shadowq')]) {
+    const region = q.getByRole('region')
+    const entry = q.getByRole('row').filter({ has: page.getByRole('cell', { name: /^SYNC$/ }) }).first()
+    await expect(entry.locator('.chip', { hasText: /^CS=/ })).toBeVisible()
+    await expect(entry.locator('.raw')).toContainText(/^0x[0-9a-f]{16} 0x[0-9a-f]{16}/)
+    // Every cell is inside the queue's box, and the box has nothing to scroll to sideways.
+    const box = (await region.boundingBox())!
+    for (const cell of await entry.getByRole('cell').all()) {
+      const c = (await cell.boundingBox())!
+      expect(c.x).toBeGreaterThanOrEqual(box.x)
+      expect(c.x + c.width).toBeLessThanOrEqual(box.x + box.width + 0.5)
+    }
+    expect(await region.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0)
+    // The columns are still named for screen readers.
+    await expect(q.getByRole('columnheader', { name: 'Fields' })).toHaveCount(1)
+    await expect(q.getByRole('columnheader', { name: 'Raw' })).toHaveCount(1)
+  }
+})
+
 test('host and shadow STE 8 side by side: s1 for the host, nested for the SMMU, differences named', async ({ page }) => {
   await openPkvm(page)
   await tab(page, /Stream table/)

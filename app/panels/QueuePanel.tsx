@@ -68,7 +68,7 @@ const EntryRow = memo(
                 {decor.column.cell(data, e)}
               </div>
             )}
-            <div role="cell">
+            <div role="cell" className="qfields">
               <FieldChips fields={e.fields} />
             </div>
           </>
@@ -107,8 +107,12 @@ export const QueueEntries = memo(function QueueEntries({ queue, kindLabel, decor
           <div role="columnheader">#</div>
           <div role="columnheader">{kindLabel}</div>
           {decor?.column && <div role="columnheader">{decor.column.title}</div>}
-          <div role="columnheader">Fields</div>
-          <div role="columnheader">Raw</div>
+          <div role="columnheader" className="qh-fields">
+            Fields
+          </div>
+          <div role="columnheader" className="qh-raw">
+            Raw
+          </div>
         </div>
       </div>
       <div role="rowgroup">
