@@ -13,6 +13,8 @@ import { useSel } from '../store/selection-slice'
 /** Fixed row height: the list is virtualized by arithmetic, not measurement. */
 export const ROW_HEIGHT = 20
 const OVERSCAN = 10
+/** Pixels of indentation per span level. */
+const JOURNAL_INDENT = 6
 
 /** Two scroll positions that show the same rows whole and fetch the same window: scrolling within a row draws nothing again. */
 const sameRows = (a: Viewport, b: Viewport): boolean => sameJournalGeometry(journalGeometry(a.top, a.height, ROW_HEIGHT, OVERSCAN), journalGeometry(b.top, b.height, ROW_HEIGHT, OVERSCAN))
@@ -52,7 +54,8 @@ const Row = memo(function Row({ row, position, rows, current, related, collapsed
     >
       <span className="ji mono">{row.i}</span>
       <span className="jactor">{row.actor}</span>
-      <span className="jbody" style={{ paddingLeft: row.depth * 12 }}>
+      {/* Spans nest eleven deep in a pKVM boot: 6 px a level leaves the kind and text room in a narrow column. */}
+      <span className="jbody" style={{ paddingLeft: row.depth * JOURNAL_INDENT }}>
         {span ? (
           <span
             className="jtoggle"
