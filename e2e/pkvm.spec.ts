@@ -1,5 +1,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
+import { encodeShareUrl } from '../engine/scenario/url'
+import bootPkvm from '../engine/scenario/builtin/boot-pkvm.json' with { type: 'json' }
 
 // engine/scenario/builtin/boot-pkvm.json: SID 8 ("nic") gets a stage-1 domain, which the hypervisor
 // shadows as a nested STE (its identity stage 2 attached); IOVA 0x10_0000 maps PA 0x4100_0000; step 5
@@ -76,6 +78,29 @@ test('side by side at 1280 px, each CMDQ entry shows its fields and raw words wi
     await expect(q.getByRole('columnheader', { name: 'Fields' })).toHaveCount(1)
     await expect(q.getByRole('columnheader', { name: 'Raw' })).toHaveCount(1)
   }
+})
+
+test('at 1280 px the journal shows the kind of its deepest records whole (spans nest eleven deep in a pKVM boot)', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  // Record 424 (cfg.invalidate) is at depth 11: an SMMU command consumed from the shadow CMDQ, in a host MMIO write.
+  await page.goto('/' + encodeShareUrl(bootPkvm, 424))
+  await expect(page.getByTestId('cursor')).toHaveText(/^424 \//)
+  const journal = page.getByRole('listbox', { name: /Journal/ })
+  const view = (await journal.boundingBox())!
+  // The records' rows (the "end of run" row has no kind).
+  const rows = await journal.locator('[role=option]:has(.jkind)').evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.id,
+      y: el.getBoundingClientRect().y,
+      kind: el.querySelector('.jkind')!.textContent,
+      kindRight: el.querySelector('.jkind')!.getBoundingClientRect().right,
+      bodyRight: el.querySelector('.jbody')!.getBoundingClientRect().right,
+    })),
+  )
+  const shown = rows.filter((r) => r.y >= view.y && r.y + 20 <= view.y + view.height)
+  expect(shown.map((r) => r.id)).toContain('j-424')
+  // Every kind on screen ends inside its row, with room after it for the start of the text.
+  for (const r of shown) expect(r.kindRight, `${r.id} ${r.kind}`).toBeLessThanOrEqual(r.bodyRight - 24)
 })
 
 test('host and shadow STE 8 side by side: s1 for the host, nested for the SMMU, differences named', async ({ page }) => {
