@@ -80,6 +80,31 @@ test('side by side at 1280 px, each CMDQ entry shows its fields and raw words wi
   }
 })
 
+test('at 1280 px the side-by-side STEs show all eight raw words, and the memory runs fit their column', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await openPkvm(page)
+  await tab(page, /Stream table/)
+  for (const who of ['Host', 'Shadow']) {
+    const ste = page.getByRole('button', { name: new RegExp(`^${who} STE 0:`) })
+    const words = ste.getByLabel('STE 0 raw words').locator('.rawword')
+    await expect(words).toHaveCount(8)
+    const box = (await ste.boundingBox())!
+    for (const w of await words.all()) {
+      const b = (await w.boundingBox())!
+      expect(b.x + b.width, `${who} STE 0 ${await w.getAttribute('title')}`).toBeLessThanOrEqual(box.x + box.width)
+      expect(b.y + b.height).toBeLessThanOrEqual(box.y + box.height)
+    }
+  }
+  await tab(page, /Memory/)
+  const runs = page.getByRole('region', { name: 'Ownership runs' })
+  await expect(runs.getByText('SHARED_BORROWED').first()).toBeVisible()
+  expect(await runs.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0)
+  // Addresses and page counts stay whole.
+  await expect(runs.getByRole('button', { name: 'Details of the run at 0x40000000' })).toHaveText('0x40000000')
+  const pa = (await runs.getByRole('button', { name: 'Details of the run at 0x40000000' }).boundingBox())!
+  expect(pa.height).toBeLessThan(20)
+})
+
 test('at 1280 px the journal shows the kind of its deepest records whole (spans nest eleven deep in a pKVM boot)', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 })
   // Record 424 (cfg.invalidate) is at depth 11: an SMMU command consumed from the shadow CMDQ, in a host MMIO write.

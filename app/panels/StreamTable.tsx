@@ -9,12 +9,20 @@ import { STE_KEY_FIELDS } from '../store/view-fetch'
 
 /** Fixed row height: the list is virtualized by arithmetic. */
 export const STE_ROW_H = 54
+/**
+ * Host and shadow side by side, each half is too narrow for four raw words
+ * a line: two a line, four lines, in a taller row.
+ */
+export const STE_PAIR_ROW_H = 80
 const OVERSCAN = 8
-/** Browsers cap element heights near 2^25 px: tables beyond this many SIDs are shown a slice at a time. */
-const MAX_ROWS = 1 << 19
+/** Browsers cap element heights near 2^25 px: tables of more SIDs than fit are shown a slice at a time. */
+const MAX_HEIGHT = 1 << 25
+/** The most rows a slice holds at row height `h`: a power of two (slices start at multiples of half of it). */
+const maxRows = (h: number) => 2 ** Math.floor(Math.log2(MAX_HEIGHT / h))
 
-/** Two viewports that show the same rows: scrolling within a row draws nothing again. */
+/** Two viewports that show the same rows: scrolling within a row draws nothing again (one function per row height). */
 const sameRows = (a: Viewport, b: Viewport): boolean => sameRowWindow(a, b, STE_ROW_H, OVERSCAN)
+const samePairRows = (a: Viewport, b: Viewport): boolean => sameRowWindow(a, b, STE_PAIR_ROW_H, OVERSCAN)
 
 type Pick = (sid: number, table?: StrtabTable) => void
 
@@ -118,16 +126,18 @@ export function StreamTable() {
   const inspecting = useSel((s) => s.inspecting)
   const related = useRelated()
   const ref = useRef<HTMLDivElement>(null)
-  const { viewport } = useScrollViewport(ref, 400, sameRows)
+  const rowH = pair ? STE_PAIR_ROW_H : STE_ROW_H
+  const { viewport } = useScrollViewport(ref, 400, pair ? samePairRows : sameRows)
   const [first, setFirst] = useState(0)
   const [goto, setGoto] = useState('')
   const sidCount = v?.sidCount ?? 0
-  const rowsShown = Math.max(0, Math.min(MAX_ROWS, sidCount - first))
+  const rows = maxRows(rowH)
+  const rowsShown = Math.max(0, Math.min(rows, sidCount - first))
 
   useEffect(() => {
-    const w = rowWindow(viewport, STE_ROW_H, OVERSCAN)
+    const w = rowWindow(viewport, rowH, OVERSCAN)
     void setWindow(first + w.from, first + w.to)
-  }, [viewport, first, setWindow])
+  }, [viewport, rowH, first, setWindow])
 
   const pick = useCallback(
     (sid: number, table?: StrtabTable) => {
@@ -140,10 +150,10 @@ export function StreamTable() {
   const jump = () => {
     const sid = Number(goto.trim().startsWith('0x') ? parseInt(goto.trim().slice(2), 16) : goto.trim())
     if (!Number.isInteger(sid) || sid < 0 || sid >= Math.max(1, sidCount)) return
-    const base = sid < MAX_ROWS ? 0 : sid - (sid % (MAX_ROWS / 2))
+    const base = sid < rows ? 0 : sid - (sid % (rows / 2))
     setFirst(base)
     const el = ref.current
-    if (el) el.scrollTop = Math.max(0, (sid - base) * STE_ROW_H - el.clientHeight / 3)
+    if (el) el.scrollTop = Math.max(0, (sid - base) * rowH - el.clientHeight / 3)
     pick(sid)
   }
 
@@ -191,7 +201,7 @@ export function StreamTable() {
         {v === undefined ? (
           <p className="empty">Loading…</p>
         ) : (
-          <div className="vspace" style={{ height: rowsShown * STE_ROW_H }}>
+          <div className="vspace" style={{ height: rowsShown * rowH }}>
             {pair
               ? pair.host.rows
                   .filter((r) => r.sid >= first && r.sid < first + rowsShown)
@@ -202,7 +212,7 @@ export function StreamTable() {
                         key={r.sid}
                         host={r}
                         shadow={sh}
-                        top={(r.sid - first) * STE_ROW_H}
+                        top={(r.sid - first) * rowH}
                         selected={r.sid === selectedSid ? selectedTable : undefined}
                         hostRelated={isRelated(r)}
                         shadowRelated={sh !== undefined && (isRelated(sh) || isRelated(r))}
@@ -212,7 +222,7 @@ export function StreamTable() {
                   })
               : v.rows
                   .filter((r) => r.sid >= first && r.sid < first + rowsShown)
-                  .map((r) => <SteLine key={r.sid} row={r} top={(r.sid - first) * STE_ROW_H} selected={r.sid === selectedSid} related={isRelated(r)} onPick={pick} />)}
+                  .map((r) => <SteLine key={r.sid} row={r} top={(r.sid - first) * rowH} selected={r.sid === selectedSid} related={isRelated(r)} onPick={pick} />)}
           </div>
         )}
       </div>
