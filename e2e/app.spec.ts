@@ -104,6 +104,9 @@ test('the CMDQ panel shows the commands and the ring', async ({ page }) => {
   const rows = cmdq.getByRole('table', { name: 'CMDQ entries' }).getByRole('row').filter({ has: page.getByRole('cell') })
   await expect(rows.nth(0).locator('.opcode')).toHaveText('CFGI_STE')
   await expect(rows.nth(1).locator('.opcode')).toHaveText('SYNC')
+  // Slot 2 was never written: "empty" in one line, without its all-zero words.
+  await expect(rows.nth(2)).toHaveText(/^2\s*empty$/)
+  expect((await rows.nth(2).boundingBox())!.height).toBeLessThan(24)
 })
 
 test('an invalid scenario shows its errors and keeps the current run', async ({ page }) => {

@@ -55,7 +55,7 @@ const EntryRow = memo(
         </div>
         {e.opcode === '' ? (
           // An all-zero slot: nothing was ever written there.
-          <div role="cell" className="empty-slot" aria-colspan={decor?.column ? 3 : 2}>
+          <div role="cell" className="empty-slot" aria-colspan={decor?.column ? 4 : 3}>
             empty
           </div>
         ) : (
@@ -73,13 +73,16 @@ const EntryRow = memo(
             </div>
           </>
         )}
-        <div role="cell" className="mono raw">
-          {e.raw.map((w, k) => (
-            <Fragment key={k}>
-              <span>{w}</span>{' '}
-            </Fragment>
-          ))}
-        </div>
+        {/* An empty slot's words are all zero: "empty" says so in one line. */}
+        {e.opcode !== '' && (
+          <div role="cell" className="mono raw">
+            {e.raw.map((w, k) => (
+              <Fragment key={k}>
+                <span>{w}</span>{' '}
+              </Fragment>
+            ))}
+          </div>
+        )}
       </div>
     )
   },
