@@ -131,8 +131,8 @@ export function StreamTable() {
   const [first, setFirst] = useState(0)
   const [goto, setGoto] = useState('')
   const sidCount = v?.sidCount ?? 0
-  const rows = maxRows(rowH)
-  const rowsShown = Math.max(0, Math.min(rows, sidCount - first))
+  const sliceRows = maxRows(rowH)
+  const rowsShown = Math.max(0, Math.min(sliceRows, sidCount - first))
 
   useEffect(() => {
     const w = rowWindow(viewport, rowH, OVERSCAN)
@@ -150,7 +150,7 @@ export function StreamTable() {
   const jump = () => {
     const sid = Number(goto.trim().startsWith('0x') ? parseInt(goto.trim().slice(2), 16) : goto.trim())
     if (!Number.isInteger(sid) || sid < 0 || sid >= Math.max(1, sidCount)) return
-    const base = sid < rows ? 0 : sid - (sid % (rows / 2))
+    const base = sid < sliceRows ? 0 : sid - (sid % (sliceRows / 2))
     setFirst(base)
     const el = ref.current
     if (el) el.scrollTop = Math.max(0, (sid - base) * rowH - el.clientHeight / 3)
