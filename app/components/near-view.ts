@@ -1,16 +1,18 @@
 /**
- * Rows of a scrolled list drawn in full only near the view. A register or
- * queue entry has a dozen chips and spans; of the fifty registers and ninety
- * queue entries the panels hold, fifteen or so are on screen, and the rest
+ * Rows of a scrolled list drawn in full only near the view. Of the 51
+ * registers about 16 are on screen; the others, with their field chips,
  * cost every step's frame their share of paint, layerize and layout all the
- * same (about 1.3 ms of a heavy-scenario step, measured). A row away from
- * the view keeps the text that names it (register and value, entry and
- * opcode: what a search or a screen reader finds) at the height it had when
- * drawn in full, so nothing around it moves.
+ * same. A row away from the view keeps the text that names it (register,
+ * offset, values: what a search or a screen reader finds) at the height it
+ * had when drawn in full, so nothing around it moves.
  *
  * Nearness comes from an IntersectionObserver on the scroller: no layout is
  * read during a step, and the height is the one the observer reports as a
- * row leaves.
+ * row leaves. The observer reports after the frame, so a row that comes near
+ * is drawn in the next one: right for a list that moves only when scrolled
+ * (the registers), wrong for one the app scrolls at a step (the queues
+ * reveal the entry at the cursor): there every such step would take two
+ * frames (measured: CPU per press up 1–3 ms), so the queues do not use it.
  */
 import { createContext, useCallback, useContext, useState } from 'react'
 
