@@ -8,7 +8,22 @@ const BOX = 2 * (R + 26)
 
 /** The queue as a ring of slots with PROD and CONS marked; pending slots filled. `ref` reaches the SVG (export). */
 export const QueueRing = memo(function QueueRing({ queue, active, ref }: { queue: QueueView; active?: number; ref?: Ref<SVGSVGElement> }) {
-  const g = useMemo(() => ringGeometry(queue, R, T), [queue])
+  // The ring depends on the pointers alone: a step that changes entries but not PROD or CONS draws it from the same geometry.
+  const { log2size, prodIndex, consIndex, prodWrap, consWrap } = queue
+  const g = useMemo(() => ringGeometry({ log2size, prodIndex, consIndex, prodWrap, consWrap }, R, T), [log2size, prodIndex, consIndex, prodWrap, consWrap])
+  // Up to 256 slot paths: the same elements while the pointers stand still (React then compares none of them).
+  const slots = useMemo(
+    () =>
+      g.slots.length > 0 ? (
+        g.slots.map((s) => <path key={s.index} d={s.path} className={s.pending ? 'slot pending' : 'slot'} />)
+      ) : (
+        <>
+          <path d={g.track} className="slot" />
+          {g.pendingPath !== '' && <path d={g.pendingPath} className="slot pending" />}
+        </>
+      ),
+    [g],
+  )
   const label =
     `${queue.name} ring: ${g.size} slots, ${g.pending} pending, ` +
     `PROD index ${queue.prodIndex} wrap ${queue.prodWrap}, CONS index ${queue.consIndex} wrap ${queue.consWrap}` +
@@ -27,14 +42,7 @@ export const QueueRing = memo(function QueueRing({ queue, active, ref }: { queue
       viewBox={`${-BOX / 2} ${-BOX / 2} ${BOX} ${BOX}`}
     >
       <title>{label}</title>
-      {g.slots.length > 0 ? (
-        g.slots.map((s) => <path key={s.index} d={s.path} className={s.pending ? 'slot pending' : 'slot'} />)
-      ) : (
-        <>
-          <path d={g.track} className="slot" />
-          {g.pendingPath !== '' && <path d={g.pendingPath} className="slot pending" />}
-        </>
-      )}
+      {slots}
       {g.markers.map((m) => (
         <g key={m.label} className={`marker ${m.label.toLowerCase()}`}>
           <line x1={m.x1} y1={m.y1} x2={m.x2} y2={m.y2} />
