@@ -80,6 +80,34 @@ test('side by side at 1280 px, each CMDQ entry shows its fields and raw words wi
   }
 })
 
+test('a queue pages through its ring and stays on its page as the cursor moves, until sent back to the cursor', async ({ page }) => {
+  await page.goto('/' + encodeShareUrl(bootPkvm, 325))
+  await expect(page.getByTestId('cursor')).toHaveText(/^325 \//)
+  const host = page.locator('section.hostq')
+  const slots = host.getByRole('row').filter({ has: page.getByRole('cell') })
+  const firstSlot = async () => Number((await slots.first().getByRole('cell').first().innerText()).trim().split(/\s/)[0])
+  // Around the cursor: the window starts at slot 0 (the host has issued entries 0-5), nothing earlier.
+  await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–23 of 256')
+  await expect(host.getByRole('button', { name: 'Earlier Host CMDQ (emulated) slots' })).toBeDisabled()
+  await expect(host.getByRole('button', { name: 'Host CMDQ (emulated) slots at the cursor' })).toBeDisabled()
+  // Later: the 32 slots after those shown, empty this early in the boot.
+  await host.getByRole('button', { name: 'Later Host CMDQ (emulated) slots' }).click()
+  await expect(page.getByTestId('hostq-slots')).toHaveText('slots 24–55 of 256')
+  expect(await firstSlot()).toBe(24)
+  await expect(slots).toHaveCount(32)
+  await expect(slots.first()).toHaveText(/^24\s*empty$/)
+  // Stepping keeps the page; the shadow CMDQ beside it still follows the cursor.
+  await page.keyboard.press('F11')
+  await expect(page.getByTestId('cursor')).toHaveText(/^326 \//)
+  await expect(page.getByTestId('hostq-slots')).toHaveText('slots 24–55 of 256')
+  // Earlier goes back a page (to 0), and "at the cursor" back to the window about the cursor.
+  await host.getByRole('button', { name: 'Earlier Host CMDQ (emulated) slots' }).click()
+  await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–31 of 256')
+  await host.getByRole('button', { name: 'Host CMDQ (emulated) slots at the cursor' }).click()
+  await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–23 of 256')
+  await expect(host.getByRole('row').filter({ hasText: 'CFGI_STE_RANGE' })).toHaveCount(1)
+})
+
 test('at 1280 px the side-by-side STEs show all eight raw words, and the memory runs fit their column', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 })
   await openPkvm(page)

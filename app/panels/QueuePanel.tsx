@@ -3,6 +3,8 @@ import type { QueueEntryRow, QueueView } from '../../engine/api-types'
 import { FieldChips } from '../components/FieldList'
 import { exportPng, exportSvg } from '../components/export-image'
 import { QueueRing } from '../components/QueueRing'
+import { useSel } from '../store/selection-slice'
+import { QUEUE_PAGE, type QueueKey } from '../store/view-fetch'
 
 function Pointer({ name, value, wrap, index }: { name: string; value: number; wrap: number; index: number }) {
   return (
@@ -141,6 +143,38 @@ function RingExport({ svg, name, title }: { svg: RefObject<SVGSVGElement | null>
   )
 }
 
+/**
+ * Page through the whole ring (up to 2^19 slots): the slots before and after
+ * those shown, and back to the ones around the cursor. A paged queue stays
+ * where it was put while the cursor moves, as the trap log does.
+ */
+function QueuePager({ queue, id, title }: { queue: QueueView; id: QueueKey; title: string }) {
+  const from = useSel((s) => s.queueFrom[id])
+  const setFrom = useSel((s) => s.setQueueFrom)
+  const size = 2 ** queue.log2size
+  const first = queue.entries[0]?.index ?? Math.min(from ?? 0, size)
+  const end = first + queue.entries.length
+  return (
+    <div className="qpager" role="group" aria-label={`${title} slots shown`}>
+      <button type="button" aria-label={`Earlier ${title} slots`} disabled={first === 0} onClick={() => void setFrom(id, Math.max(0, first - QUEUE_PAGE))}>
+        Earlier
+      </button>
+      <button type="button" aria-label={`Later ${title} slots`} disabled={end >= size} onClick={() => void setFrom(id, end)}>
+        Later
+      </button>
+      <button type="button" aria-label={`${title} slots at the cursor`} disabled={from === undefined} onClick={() => void setFrom(id, null)}>
+        At the cursor
+      </button>
+      {/* The # column shows the slots on screen; this says it to screen readers without taking a line in a narrow panel. */}
+      <span className="sr-only" data-testid={`${id}-slots`}>
+        {queue.entries.length === 0 ? `no slots from ${first}` : `slots ${first}–${end - 1}`} of {size}
+      </span>
+    </div>
+  )
+}
+
+const QUEUE_KEYS: readonly string[] = ['cmdq', 'evtq', 'hostq', 'shadowq'] satisfies readonly QueueKey[]
+
 /** A queue's pointers (with wrap bits), its ring (exportable) and its entries. */
 export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: string; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
   const scroller = useRef<HTMLDivElement>(null)
@@ -185,6 +219,7 @@ export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel,
               <Pointer name="PROD" value={queue.prod} wrap={queue.prodWrap} index={queue.prodIndex} />
               <Pointer name="CONS" value={queue.cons} wrap={queue.consWrap} index={queue.consIndex} />
               {ring && <RingExport svg={ringRef} name={`${id}-ring`} title={title ?? queue.name} />}
+              {QUEUE_KEYS.includes(id) && <QueuePager queue={queue} id={id as QueueKey} title={title ?? queue.name} />}
             </div>
           </div>
           <div ref={scroller} className="scroll" role="region" tabIndex={0} aria-label={`${title ?? queue.name} entries`}>

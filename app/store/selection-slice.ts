@@ -5,7 +5,7 @@ import type { HypViewModel, InspectTarget, JournalRow, Selection, SmmuViewModel,
 import type { EnginePort } from '../bridge/engine-port'
 import { useAppStore } from './context'
 import type { AppState } from './types'
-import { CD_PAGE, JOURNAL_ROW_FIELDS, type ViewFetcher, type ViewPart } from './view-fetch'
+import { CD_PAGE, JOURNAL_ROW_FIELDS, type QueueKey, type ViewFetcher, type ViewPart } from './view-fetch'
 
 export { CD_PAGE }
 
@@ -38,6 +38,8 @@ export interface SelectionSlice {
   memRange: { readonly from: string; readonly to: string } | null
   /** Trap log rows [from, from + 40) wanted; null: around the cursor. */
   trapFrom: number | null
+  /** Queue slots [from, from + QUEUE_PAGE) wanted, per queue panel; a queue not named shows the slots around the cursor. */
+  queueFrom: Readonly<Partial<Record<QueueKey, number>>>
   select: (sel: Selection | null, inspect?: InspectTarget | null) => Promise<void>
   inspect: (t: InspectTarget | null) => Promise<void>
   setCentreTab: (t: CentreTab) => Promise<void>
@@ -48,6 +50,8 @@ export interface SelectionSlice {
   setMemPage: (pa: string | null) => Promise<void>
   setMemRange: (r: { readonly from: string; readonly to: string } | null) => Promise<void>
   setTrapFrom: (n: number | null) => Promise<void>
+  /** Page queue `q` to slot `from` (null: back to the slots around the cursor). */
+  setQueueFrom: (q: QueueKey, from: number | null) => Promise<void>
   /** Journal rows of several record ranges (the journal with collapsed spans shows pieces). */
   journalRowsFor: (ranges: readonly (readonly [number, number])[]) => Promise<JournalRow[]>
   /** Fetch the views the visible panels need at the cursor (one round trip). */
@@ -89,6 +93,7 @@ export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): 
       memPage: null,
       memRange: null,
       trapFrom: null,
+      queueFrom: {},
 
       select: (sel, inspect) =>
         update((s) => {
@@ -120,6 +125,14 @@ export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): 
         update((s) => {
           s.trapFrom = n
         }),
+      async setQueueFrom(q, from) {
+        set((s) => {
+          const { [q]: _was, ...others } = s.queueFrom
+          s.queueFrom = from === null ? others : { ...others, [q]: Math.max(0, Math.trunc(from)) }
+        })
+        // The SMMU's own queues come with the register file; under pKVM the host's and the shadow CMDQ with the hypervisor's views.
+        await fetchParts(q === 'cmdq' || q === 'evtq' ? ['state'] : ['smmu'])
+      },
       async journalRowsFor(ranges) {
         // Each range is a seek to the cursor asking for those rows only (with the fields the panel reads).
         const { cursor } = get()

@@ -6,6 +6,7 @@ import type { JRecord } from '../../engine/journal/journal'
 import { encodeShareUrl } from '../../engine/scenario/url'
 import type { EnginePort } from '../bridge/engine-port'
 import { createAppStore } from './store'
+import { QUEUE_PAGE } from './view-fetch'
 
 /**
  * A fake engine over a fixed journal. Its one register, CMDQ_PROD, counts the
@@ -333,6 +334,27 @@ describe('one round trip per step', () => {
     await store.getState().load('{"again": 1}')
     expect(calls.stepView[calls.stepView.length - 1][2].held).toBeUndefined()
     expect(store.getState().view?.registers).toHaveLength(1)
+  })
+
+  test('a queue paged away asks for its page at every step until it is sent back to the cursor', async () => {
+    const { engine, calls } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    const last = () => calls.stepView[calls.stepView.length - 1][2]
+    // No hypervisor here: the SMMU's CMDQ and EVENTQ come with the registers.
+    expect(last().cmdq).toEqual({})
+    await store.getState().setQueueFrom('cmdq', 64)
+    expect(last().cmdq).toEqual({ from: 64, to: 64 + QUEUE_PAGE })
+    expect(last().evtq).toEqual({})
+    await store.getState().toStart()
+    await store.getState().stepInto()
+    expect(last().cmdq).toEqual({ from: 64, to: 64 + QUEUE_PAGE })
+    // The host's and the shadow CMDQ are paged in the hypervisor's request.
+    await store.getState().setQueueFrom('hostq', 2400)
+    expect(last().hyp?.cmdq).toEqual({ host: { from: 2400, to: 2400 + QUEUE_PAGE }, shadow: {} })
+    await store.getState().setQueueFrom('cmdq', null)
+    expect(last().cmdq).toEqual({})
+    expect(store.getState().queueFrom).toEqual({ hostq: 2400 })
   })
 
   test('the journal as JSONL: the worker\'s pieces joined in order', async () => {

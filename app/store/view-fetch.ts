@@ -63,6 +63,12 @@ function aheadKey(cursor: number, mv: CursorMove, request: string): string {
 /** Rows of the CD table fetched at once. */
 export const CD_PAGE = 64
 
+/** The queue panels, by id: the SMMU's CMDQ and EVENTQ, and under pKVM the host's CMDQ and the shadow CMDQ. */
+export type QueueKey = 'cmdq' | 'evtq' | 'hostq' | 'shadowq'
+
+/** Slots a queue window paged away from the cursor shows. */
+export const QUEUE_PAGE = 32
+
 /** The fields of a journal row the journal panel reads (to mark rows about the linked selection); the rest stay in the worker. */
 export const JOURNAL_ROW_FIELDS: readonly string[] = ['sid', 'SID', 'pa', 'iova', 'index', 'queue']
 
@@ -250,8 +256,8 @@ export class ViewFetcher {
       follow: has('journal') && move && s.journalFollow !== null ? s.journalFollow : undefined,
       registers: has('state') ? true : undefined,
       // Under pKVM the queues panel shows the host's and the shadow CMDQ (hyp.cmdq) instead.
-      cmdq: has('state') && tab === 'queues' && s.hyp === null ? {} : undefined,
-      evtq: has('state') && tab === 'queues' ? {} : undefined,
+      cmdq: has('state') && tab === 'queues' && s.hyp === null ? queueWindow(s, 'cmdq') : undefined,
+      evtq: has('state') && tab === 'queues' ? queueWindow(s, 'evtq') : undefined,
       smmu: has('smmu') ? smmuRequest(s, since) : undefined,
       hyp: has('smmu') ? hypRequest(s) : undefined,
       timeline: wantTimeline || undefined,
@@ -347,10 +353,16 @@ function smmuRequest(st: FullState, since: number | undefined): SmmuViewRequest 
   }
 }
 
+/** The slots queue panel `q` asks for: the page it was moved to, or (empty) those around the cursor. */
+function queueWindow(st: FullState, q: QueueKey): { from?: number; to?: number } {
+  const from = st.queueFrom[q]
+  return from === undefined ? {} : { from, to: from + QUEUE_PAGE }
+}
+
 function hypRequest(st: FullState): HypViewRequest {
   const tab = st.centreTab
   return {
-    cmdq: tab === 'queues' ? {} : undefined,
+    cmdq: tab === 'queues' ? { host: queueWindow(st, 'hostq'), shadow: queueWindow(st, 'shadowq') } : undefined,
     strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, fields: STE_ROW_FIELDS } : undefined,
     traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + 40 }) : undefined,
     memmap: tab === 'memory' ? (st.memRange ?? {}) : undefined,
