@@ -173,10 +173,8 @@ function QueuePager({ queue, id, title }: { queue: QueueView; id: QueueKey; titl
   )
 }
 
-const QUEUE_KEYS: readonly string[] = ['cmdq', 'evtq', 'hostq', 'shadowq'] satisfies readonly QueueKey[]
-
 /** A queue's pointers (with wrap bits), its ring (exportable) and its entries. */
-export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: string; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
+export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel, title, decor, active }: { queue: QueueView | undefined; id: QueueKey; ring: boolean; kindLabel: string; title?: string; decor?: EntryDecor; active?: number }) {
   const scroller = useRef<HTMLDivElement>(null)
   const ringRef = useRef<SVGSVGElement>(null)
   // The entry at the cursor comes into view when the cursor moves to another entry. Only then is layout read: a step
@@ -219,7 +217,7 @@ export const QueuePanel = memo(function QueuePanel({ queue, id, ring, kindLabel,
               <Pointer name="PROD" value={queue.prod} wrap={queue.prodWrap} index={queue.prodIndex} />
               <Pointer name="CONS" value={queue.cons} wrap={queue.consWrap} index={queue.consIndex} />
               {ring && <RingExport svg={ringRef} name={`${id}-ring`} title={title ?? queue.name} />}
-              {QUEUE_KEYS.includes(id) && <QueuePager queue={queue} id={id as QueueKey} title={title ?? queue.name} />}
+              <QueuePager queue={queue} id={id} title={title ?? queue.name} />
             </div>
           </div>
           <div ref={scroller} className="scroll" role="region" tabIndex={0} aria-label={`${title ?? queue.name} entries`}>
