@@ -80,7 +80,7 @@ test('side by side at 1280 px, each CMDQ entry shows its fields and raw words wi
   }
 })
 
-test('a queue pages through its ring and stays on its page as the cursor moves, until sent back to the cursor', async ({ page }) => {
+test('a queue pages through its ring and stays on its page as the cursor moves, until sent back around the cursor', async ({ page }) => {
   await page.goto('/' + encodeShareUrl(bootPkvm, 325))
   await expect(page.getByTestId('cursor')).toHaveText(/^325 \//)
   const host = page.locator('section.hostq')
@@ -89,7 +89,7 @@ test('a queue pages through its ring and stays on its page as the cursor moves, 
   // Around the cursor: the window starts at slot 0 (the host has issued entries 0-5), nothing earlier.
   await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–23 of 256')
   await expect(host.getByRole('button', { name: 'Earlier Host CMDQ (emulated) slots' })).toBeDisabled()
-  await expect(host.getByRole('button', { name: 'Host CMDQ (emulated) slots at the cursor' })).toBeDisabled()
+  await expect(host.getByRole('button', { name: 'Host CMDQ (emulated) slots around the cursor' })).toBeDisabled()
   // Later: the 32 slots after those shown, empty this early in the boot.
   await host.getByRole('button', { name: 'Later Host CMDQ (emulated) slots' }).click()
   await expect(page.getByTestId('hostq-slots')).toHaveText('slots 24–55 of 256')
@@ -100,12 +100,27 @@ test('a queue pages through its ring and stays on its page as the cursor moves, 
   await page.keyboard.press('F11')
   await expect(page.getByTestId('cursor')).toHaveText(/^326 \//)
   await expect(page.getByTestId('hostq-slots')).toHaveText('slots 24–55 of 256')
-  // Earlier goes back a page (to 0), and "at the cursor" back to the window about the cursor.
+  // Earlier goes back a page (to 0), and "around the cursor" back to the window about the cursor.
   await host.getByRole('button', { name: 'Earlier Host CMDQ (emulated) slots' }).click()
   await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–31 of 256')
-  await host.getByRole('button', { name: 'Host CMDQ (emulated) slots at the cursor' }).click()
+  await host.getByRole('button', { name: 'Host CMDQ (emulated) slots around the cursor' }).click()
   await expect(page.getByTestId('hostq-slots')).toHaveText('slots 0–23 of 256')
   await expect(host.getByRole('row').filter({ hasText: 'CFGI_STE_RANGE' })).toHaveCount(1)
+})
+
+test('the trap log pages with the same controls as the queues', async ({ page }) => {
+  await page.goto('/' + encodeShareUrl(bootPkvm, 500))
+  await expect(page.getByTestId('cursor')).toHaveText(/^500 \//)
+  await tab(page, /MMIO traps/)
+  const log = page.locator('section.traplog')
+  await expect(log.getByText(/^traps 21–50 of 50$/)).toBeVisible()
+  await expect(log.getByRole('button', { name: 'traps around the cursor' })).toBeDisabled()
+  await expect(log.getByRole('button', { name: 'Later traps' })).toBeDisabled()
+  await log.getByRole('button', { name: 'Earlier traps' }).click()
+  await expect(log.getByText(/^traps 1–40 of 50$/)).toBeVisible()
+  await expect(log.getByRole('button', { name: 'Earlier traps' })).toBeDisabled()
+  await log.getByRole('button', { name: 'traps around the cursor' }).click()
+  await expect(log.getByText(/^traps 21–50 of 50$/)).toBeVisible()
 })
 
 test('at 1280 px the side-by-side STEs show all eight raw words, and the memory runs fit their column', async ({ page }) => {

@@ -1,6 +1,7 @@
 import { Fragment, memo, useEffect, useRef, type CSSProperties, type ReactNode, type RefObject } from 'react'
 import type { QueueEntryRow, QueueView } from '../../engine/api-types'
 import { FieldChips } from '../components/FieldList'
+import { Pager } from '../components/Pager'
 import { exportPng, exportSvg } from '../components/export-image'
 import { QueueRing } from '../components/QueueRing'
 import { useSel } from '../store/selection-slice'
@@ -155,21 +156,17 @@ function QueuePager({ queue, id, title }: { queue: QueueView; id: QueueKey; titl
   const first = queue.entries[0]?.index ?? Math.min(from ?? 0, size)
   const end = first + queue.entries.length
   return (
-    <div className="qpager" role="group" aria-label={`${title} slots shown`}>
-      <button type="button" aria-label={`Earlier ${title} slots`} disabled={first === 0} onClick={() => void setFrom(id, Math.max(0, first - QUEUE_PAGE))}>
-        Earlier
-      </button>
-      <button type="button" aria-label={`Later ${title} slots`} disabled={end >= size} onClick={() => void setFrom(id, end)}>
-        Later
-      </button>
-      <button type="button" aria-label={`${title} slots at the cursor`} disabled={from === undefined} onClick={() => void setFrom(id, null)}>
-        At the cursor
-      </button>
+    <Pager
+      what={`${title} slots`}
+      earlier={first === 0 ? null : () => void setFrom(id, Math.max(0, first - QUEUE_PAGE))}
+      later={end >= size ? null : () => void setFrom(id, end)}
+      around={from === null ? null : () => void setFrom(id, null)}
+    >
       {/* The # column shows the slots on screen; this says it to screen readers without taking a line in a narrow panel. */}
       <span className="sr-only" data-testid={`${id}-slots`}>
         {queue.entries.length === 0 ? `no slots from ${first}` : `slots ${first}–${end - 1}`} of {size}
       </span>
-    </div>
+    </Pager>
   )
 }
 

@@ -1,5 +1,7 @@
+import { Pager } from '../components/Pager'
 import { useApp } from '../store/context'
 import { useSel } from '../store/selection-slice'
+import { TRAP_PAGE } from '../store/view-fetch'
 
 /**
  * The MMIO trap log (DESIGN.md "The screen"): each host register access →
@@ -11,6 +13,7 @@ export function TrapLog() {
   const log = useSel((s) => s.hyp?.traplog)
   const hyp = useSel((s) => s.hyp)
   const setFrom = useSel((s) => s.setTrapFrom)
+  const trapFrom = useSel((s) => s.trapFrom)
   const setCursor = useApp((s) => s.setCursor)
   const cursor = useApp((s) => s.cursor)
   return (
@@ -30,15 +33,12 @@ export function TrapLog() {
       ) : (
         <>
           <div className="toolbar">
-            <button type="button" disabled={log.from === 0} onClick={() => void setFrom(Math.max(0, log.from - 40))}>
-              Earlier
-            </button>
-            <button type="button" disabled={log.from + log.rows.length >= log.total} onClick={() => void setFrom(log.from + 40)}>
-              Later
-            </button>
-            <button type="button" onClick={() => void setFrom(null)}>
-              Around the cursor
-            </button>
+            <Pager
+              what="traps"
+              earlier={log.from === 0 ? null : () => void setFrom(Math.max(0, log.from - TRAP_PAGE))}
+              later={log.from + log.rows.length >= log.total ? null : () => void setFrom(log.from + TRAP_PAGE)}
+              around={trapFrom === null ? null : () => void setFrom(null)}
+            />
             <span className="sub">
               traps {log.total === 0 ? 0 : log.from + 1}–{log.from + log.rows.length} of {log.total}
             </span>

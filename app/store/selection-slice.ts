@@ -36,10 +36,10 @@ export interface SelectionSlice {
   /** The page the memory panel details, and the PA range it shows (null: all of RAM). */
   memPage: string | null
   memRange: { readonly from: string; readonly to: string } | null
-  /** Trap log rows [from, from + 40) wanted; null: around the cursor. */
+  /** Trap log rows [from, from + TRAP_PAGE) wanted; null: around the cursor. */
   trapFrom: number | null
-  /** Queue slots [from, from + QUEUE_PAGE) wanted, per queue panel; a queue not named shows the slots around the cursor. */
-  queueFrom: Readonly<Partial<Record<QueueKey, number>>>
+  /** Queue slots [from, from + QUEUE_PAGE) wanted, per queue panel; null: those around the cursor. */
+  queueFrom: Readonly<Record<QueueKey, number | null>>
   select: (sel: Selection | null, inspect?: InspectTarget | null) => Promise<void>
   inspect: (t: InspectTarget | null) => Promise<void>
   setCentreTab: (t: CentreTab) => Promise<void>
@@ -93,7 +93,7 @@ export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): 
       memPage: null,
       memRange: null,
       trapFrom: null,
-      queueFrom: {},
+      queueFrom: { cmdq: null, evtq: null, hostq: null, shadowq: null },
 
       select: (sel, inspect) =>
         update((s) => {
@@ -127,8 +127,7 @@ export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): 
         }),
       async setQueueFrom(q, from) {
         set((s) => {
-          const { [q]: _was, ...others } = s.queueFrom
-          s.queueFrom = from === null ? others : { ...others, [q]: Math.max(0, Math.trunc(from)) }
+          s.queueFrom[q] = from === null ? null : Math.max(0, Math.trunc(from))
         })
         // The SMMU's own queues come with the register file; under pKVM the host's and the shadow CMDQ with the hypervisor's views.
         await fetchParts(q === 'cmdq' || q === 'evtq' ? ['state'] : ['smmu'])

@@ -354,7 +354,7 @@ describe('one round trip per step', () => {
     expect(last().hyp?.cmdq).toEqual({ host: { from: 2400, to: 2400 + QUEUE_PAGE }, shadow: {} })
     await store.getState().setQueueFrom('cmdq', null)
     expect(last().cmdq).toEqual({})
-    expect(store.getState().queueFrom).toEqual({ hostq: 2400 })
+    expect(store.getState().queueFrom).toEqual({ cmdq: null, evtq: null, hostq: 2400, shadowq: null })
   })
 
   test('the journal as JSONL: the worker\'s pieces joined in order', async () => {

@@ -69,6 +69,9 @@ export type QueueKey = 'cmdq' | 'evtq' | 'hostq' | 'shadowq'
 /** Slots a queue window paged away from the cursor shows. */
 export const QUEUE_PAGE = 32
 
+/** Trap log rows shown at once. */
+export const TRAP_PAGE = 40
+
 /** The fields of a journal row the journal panel reads (to mark rows about the linked selection); the rest stay in the worker. */
 export const JOURNAL_ROW_FIELDS: readonly string[] = ['sid', 'SID', 'pa', 'iova', 'index', 'queue']
 
@@ -256,8 +259,8 @@ export class ViewFetcher {
       follow: has('journal') && move && s.journalFollow !== null ? s.journalFollow : undefined,
       registers: has('state') ? true : undefined,
       // Under pKVM the queues panel shows the host's and the shadow CMDQ (hyp.cmdq) instead.
-      cmdq: has('state') && tab === 'queues' && s.hyp === null ? queueWindow(s, 'cmdq') : undefined,
-      evtq: has('state') && tab === 'queues' ? queueWindow(s, 'evtq') : undefined,
+      cmdq: has('state') && tab === 'queues' && s.hyp === null ? queuePage(s, 'cmdq') : undefined,
+      evtq: has('state') && tab === 'queues' ? queuePage(s, 'evtq') : undefined,
       smmu: has('smmu') ? smmuRequest(s, since) : undefined,
       hyp: has('smmu') ? hypRequest(s) : undefined,
       timeline: wantTimeline || undefined,
@@ -354,17 +357,17 @@ function smmuRequest(st: FullState, since: number | undefined): SmmuViewRequest 
 }
 
 /** The slots queue panel `q` asks for: the page it was moved to, or (empty) those around the cursor. */
-function queueWindow(st: FullState, q: QueueKey): { from?: number; to?: number } {
+function queuePage(st: FullState, q: QueueKey): { from?: number; to?: number } {
   const from = st.queueFrom[q]
-  return from === undefined ? {} : { from, to: from + QUEUE_PAGE }
+  return from === null ? {} : { from, to: from + QUEUE_PAGE }
 }
 
 function hypRequest(st: FullState): HypViewRequest {
   const tab = st.centreTab
   return {
-    cmdq: tab === 'queues' ? { host: queueWindow(st, 'hostq'), shadow: queueWindow(st, 'shadowq') } : undefined,
+    cmdq: tab === 'queues' ? { host: queuePage(st, 'hostq'), shadow: queuePage(st, 'shadowq') } : undefined,
     strtab: tab === 'streams' ? { from: st.strtabWindow.from, to: st.strtabWindow.to, fields: STE_ROW_FIELDS } : undefined,
-    traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + 40 }) : undefined,
+    traplog: tab === 'traps' ? (st.trapFrom === null ? {} : { from: st.trapFrom, to: st.trapFrom + TRAP_PAGE }) : undefined,
     memmap: tab === 'memory' ? (st.memRange ?? {}) : undefined,
     page: tab === 'memory' && st.memPage !== null ? { pa: st.memPage } : undefined,
     hostCommand: st.hostCommand ?? undefined,
