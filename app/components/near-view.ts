@@ -17,19 +17,19 @@
 import { createContext, useCallback, useContext, useState } from 'react'
 
 /** Pixels beyond the scroller's edges within which rows are drawn in full (a wheel notch or two). */
-export const NEAR_MARGIN = 240
+const NEAR_MARGIN = 240
 
 /** The rows of one scroller the observer watches, each with what to do when it comes near or goes away. */
 export class NearView {
   private readonly io: IntersectionObserver
   private readonly calls = new Map<Element, (near: boolean, height: number) => void>()
 
-  constructor(root: Element, margin = NEAR_MARGIN) {
+  constructor(root: Element) {
     this.io = new IntersectionObserver(
       (entries) => {
         for (const e of entries) this.calls.get(e.target)?.(e.isIntersecting, e.boundingClientRect.height)
       },
-      { root, rootMargin: `${margin}px 0px` },
+      { root, rootMargin: `${NEAR_MARGIN}px 0px` },
     )
   }
 
@@ -52,26 +52,21 @@ export class NearView {
 export const NearViewContext = createContext<NearView | null>(null)
 
 /**
- * The scroller's side: a ref callback for the scrolling element (also
- * handed to `also`) and the watcher its rows get through NearViewContext
- * (null until the element is there: rows are drawn in full meanwhile).
+ * The scroller's side: a ref callback for the scrolling element, and the
+ * watcher its rows get through NearViewContext (null until the element is
+ * there: rows are drawn in full meanwhile).
  */
-export function useNearViewRoot(also?: { current: HTMLElement | null }): [ref: (el: HTMLElement | null) => (() => void) | undefined, watcher: NearView | null] {
+export function useNearViewRoot(): [ref: (el: HTMLElement | null) => (() => void) | undefined, watcher: NearView | null] {
   const [watcher, setWatcher] = useState<NearView | null>(null)
-  const ref = useCallback(
-    (el: HTMLElement | null) => {
-      if (also) also.current = el
-      if (el === null) return undefined
-      const nv = new NearView(el)
-      setWatcher(nv)
-      return () => {
-        if (also) also.current = null
-        nv.disconnect()
-        setWatcher(null)
-      }
-    },
-    [also],
-  )
+  const ref = useCallback((el: HTMLElement | null) => {
+    if (el === null) return undefined
+    const nv = new NearView(el)
+    setWatcher(nv)
+    return () => {
+      nv.disconnect()
+      setWatcher(null)
+    }
+  }, [])
   return [ref, watcher]
 }
 
