@@ -80,6 +80,22 @@ test('side by side at 1280 px, each CMDQ entry shows its fields and raw words wi
   }
 })
 
+test('every queue entry and register keeps its separator line: rows are whole pixels high', async ({ page }) => {
+  // Rows contain their paint over an opaque background (app/styles.css): one ending a fraction of a pixel
+  // down lost its bottom border under the next row's background.
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await openPkvm(page)
+  await tab(page, /Queues/)
+  await page.locator('[data-reg="IDR0"] summary').click()
+  await expect(page.getByRole('table', { name: 'IDR0 fields' })).toBeVisible()
+  const rows = page.locator('section.hostq [role=row], section.shadowq [role=row], .reg')
+  expect(await rows.count()).toBeGreaterThan(40)
+  const heights = await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-reg') ?? e.textContent?.slice(0, 20)}: ${e.getBoundingClientRect().height}`))
+  expect(heights.filter((h) => !/: \d+$/.test(h))).toEqual([])
+  const line = await page.locator('[data-reg="IDR1"]').evaluate((e) => getComputedStyle(e).borderBottomWidth)
+  expect(line).toBe('1px')
+})
+
 test('a queue pages through its ring and stays on its page as the cursor moves, until sent back around the cursor', async ({ page }) => {
   await page.goto('/' + encodeShareUrl(bootPkvm, 325))
   await expect(page.getByTestId('cursor')).toHaveText(/^325 \//)

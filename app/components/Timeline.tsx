@@ -25,10 +25,15 @@ const StripShapes = memo(function StripShapes({ g }: { g: StripGeometry }) {
 
 /**
  * The cursor over the strip: an element of its own, moved by a transform,
- * so a step repaints neither the strip's shapes nor anything around it.
+ * so a step repaints neither the strip's shapes nor anything around it. It
+ * moves by whole pixels, as the strip is binned: Chromium lays out its
+ * compositor layers again whenever the transform changes (about 1 ms a
+ * frame here, measured), and in a long run a step moves the line by a
+ * thousandth of a pixel, so the line stands still until the cursor enters
+ * the next pixel column.
  */
 function StripCursor({ x }: { x: number }) {
-  return <div className="tcursor" aria-hidden="true" style={{ transform: `translateX(${x}px)` }} />
+  return <div className="tcursor" aria-hidden="true" style={{ transform: `translateX(${Math.round(x)}px)` }} />
 }
 
 /**
