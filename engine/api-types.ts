@@ -196,15 +196,11 @@ export interface MoveViewRequest extends ViewRequest {
    * The parts of the view the caller holds, each with the `answer` it came
    * in: a part equal to what that answer sent is left out of this one and
    * named in `same` (a step usually changes few parts; the rest need not be
-   * built into messages, copied between threads and compared again).
+   * built into messages, copied between threads and compared again). The
+   * engine remembers each part of its last several answers (look-aheads
+   * too): a part held under an answer older than those is sent whole.
    */
   readonly held?: Readonly<Partial<Record<HeldPart, number>>>
-  /**
-   * A look ahead (the app asking for a move the user has not made yet):
-   * parts the caller holds are left out as in any answer, but nothing of it
-   * is remembered; `answer` is 0 and nothing can be held under it.
-   */
-  readonly peek?: boolean
 }
 
 /** The parts of a view an answer can leave out when the caller holds them already. */

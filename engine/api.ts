@@ -182,6 +182,9 @@ const SLIM_ROWS = 32_768
 /** The fields of a mem.write record that carry its bytes. */
 const PAGE_WRITE_FIELDS = new Set(['value', 'old', 'size', 'writes'])
 
+/** How many answers' values of each part are remembered (the app holds one; four look-aheads and a step come between). */
+const RECENT_ANSWERS = 12
+
 /** The view parts an answer leaves out when the caller holds them (MoveViewRequest.held). */
 const HELD_PARTS: readonly HeldPart[] = ['journal', 'registers', 'cmdq', 'evtq', 'smmu', 'hyp']
 
@@ -189,8 +192,13 @@ class Engine implements EngineApi {
   private loaded: Loaded | undefined
   /** Rows of `run` trimmed to the fields `keys` names: a record's row never changes within a run, and some cost milliseconds (4 KiB page writes in hex). */
   private slim: { run: Loaded | undefined; keys: string; rows: Map<number, JournalRow> } = { run: undefined, keys: '', rows: new Map() }
-  /** The last value sent of each view part, and the answer it went in (stepView leaves out what the caller holds). */
-  private readonly sent = new Map<HeldPart, { readonly answer: number; readonly value: unknown }>()
+  /**
+   * The values of each view part sent in the last few answers, by answer
+   * (stepView leaves out what the caller holds). Several, not one: the app
+   * asks for four steps ahead and then takes one of them, so the part it
+   * holds next may have come in any of them.
+   */
+  private readonly sent = new Map<HeldPart, Map<number, unknown>>()
   private answers = 0
 
   load(json: unknown): ResumeLoadResult {
@@ -362,24 +370,31 @@ class Engine implements EngineApi {
       const w = objectArg('stepView', 'journal window', req.journal)
       journal = follow ? followWindow(w, to, m.j.length, objectArg('stepView', 'follow', follow)) : { from: w.from, to: w.to, top: w.from }
     }
-    const { journalFields: fields, held, peek, ...viewReq } = req
+    const { journalFields: fields, held, ...viewReq } = req
     let view: ViewModel
     if (fields === undefined || !journal) view = this.view(to, journal ? { ...viewReq, journal: { from: journal.from, to: journal.to } } : viewReq)
     else {
       if (!Array.isArray(fields) || !fields.every((k) => typeof k === 'string')) throw new TypeError(`stepView: journalFields must be a list of field names, got ${argText(fields)}`)
       view = { ...this.view(to, { ...viewReq, journal: undefined }), journal: this.slimRows(journal.from, journal.to, fields) }
     }
-    // A look ahead leaves out what the caller holds like any answer, but is not remembered: nothing is held under answer 0.
-    const peeking = peek === true
-    const answer = peeking ? 0 : ++this.answers
+    const answer = ++this.answers
     const same = new Set<HeldPart>()
     const have = held === undefined ? undefined : objectArg('stepView', 'held', held)
     for (const p of HELD_PARTS) {
       const v = view[p]
       if (v === undefined) continue
-      const last = this.sent.get(p)
-      if (have?.[p] !== undefined && last?.answer === have[p] && sameView(last.value, v)) same.add(p)
-      else if (!peeking) this.sent.set(p, { answer, value: v })
+      let recent = this.sent.get(p)
+      if (recent === undefined) this.sent.set(p, (recent = new Map<number, unknown>()))
+      const at = have?.[p]
+      if (at !== undefined && recent.has(at) && sameView(recent.get(at), v)) {
+        same.add(p)
+        // Still held: the newest again, so the answers that follow (four look-aheads each) do not push it out.
+        recent.delete(at)
+        recent.set(at, v)
+        continue
+      }
+      recent.set(answer, v)
+      if (recent.size > RECENT_ANSWERS) recent.delete(recent.keys().next().value!)
     }
     const out = same.size === 0 ? view : (Object.fromEntries(Object.entries(view).filter(([k]) => !same.has(k as HeldPart))) as unknown as ViewModel)
     return { cursor: view.cursor, breakpoint, journal, view: out, answer, same: [...same] }

@@ -12,7 +12,7 @@
  * to the cursor and selection on screen.
  *
  * Looking ahead: once the view has settled, the four debugger steps from
- * the cursor (into and over, both ways) are asked for in advance (`peek`).
+ * the cursor (into and over, both ways) are asked for in advance.
  * A step the user then takes whose request is the one looked ahead with
  * (same run, cursor, move and view request) uses that answer: the key press
  * reaches the screen without waiting for the worker.
@@ -49,9 +49,9 @@ interface Reused {
 /** How long the view must stay put before the steps from it are looked ahead. */
 const AHEAD_DELAY_MS = 30
 
-/** A request as a look ahead is matched on: everything but the held parts and the look-ahead flag. */
+/** A request as a look ahead is matched on: everything but the held parts. */
 function requestKey(request: MoveViewRequest): string {
-  const { held: _held, peek: _peek, ...rest } = request
+  const { held: _held, ...rest } = request
   return JSON.stringify(rest)
 }
 
@@ -193,8 +193,9 @@ export class ViewFetcher {
       for (const [kind, direction] of [STEP_CALLS.stepInto, STEP_CALLS.stepOver, STEP_CALLS.stepBackInto, STEP_CALLS.stepBackOver]) {
         const mv: CursorMove = { kind: 'step', step: kind, direction, granularity: st.granularity }
         const key = aheadKey(st.cursor, mv, request)
-        // Holding what the store holds: the parts a step leaves alone (most of them) are not sent, copied and compared again.
-        const a: Ahead = { result: this.engine.stepView(st.cursor, mv, { ...f.request, peek: true }) }
+        // Holding what the store holds: the parts a step leaves alone (most of them) are not sent, copied and compared again;
+        // the worker remembers what each look-ahead sent, so the one taken leaves the store holding its parts in turn.
+        const a: Ahead = { result: this.engine.stepView(st.cursor, mv, f.request) }
         // Compare the answer with the store while nothing else happens, so a
         // step that uses it only swaps values in; a look ahead that fails is
         // only not there: the step asks the worker itself.
@@ -226,11 +227,6 @@ export class ViewFetcher {
    * asked for (the store dropped them) not at all.
    */
   private hold(f: ViewFetch, r: MoveResult): void {
-    // A look-ahead answer (0) was remembered by nobody: what it sent is held under no answer; what it left out is held as before.
-    if (r.answer === 0) {
-      for (const p of HELD) if (f.parts.includes(PART_OF[p]) && !r.same.includes(p)) this.held.delete(p)
-      return
-    }
     for (const p of HELD) {
       if (!f.parts.includes(PART_OF[p]) || r.same.includes(p)) continue
       if (r.view[p] !== undefined) this.held.set(p, r.answer)
