@@ -343,6 +343,32 @@ test('stepping keeps the panels still: the queues stay put as the cursor enters 
   }
 })
 
+test('steps taken from answers looked ahead show what opening the link at that cursor shows (registers, both CMDQs)', async ({ page }) => {
+  // Each step waits for the view to settle, so the four steps from there are asked for ahead and the next key uses one;
+  // the worker leaves out the parts the page holds from the answer before. Both must add up to the state at the cursor.
+  const panels = () => page.evaluate(() => ['.panel.registers', '.panel.queue.hostq', '.panel.queue.shadowq'].map((s) => (document.querySelector(s) as HTMLElement).innerText))
+  await page.goto('/' + encodeShareUrl(bootPkvm, 300))
+  await expect(page.getByTestId('cursor')).toHaveText(/^300 \//)
+  await page.locator('body').click({ position: { x: 5, y: 5 } })
+  for (const [key, times] of [['F11', 12], ['F10', 3], ['Alt+F11', 5], ['Alt+F10', 2]] as const) {
+    for (let k = 0; k < times; k++) {
+      const before = await page.getByTestId('cursor').innerText()
+      await page.keyboard.press(key)
+      await expect(page.getByTestId('cursor')).not.toHaveText(before)
+      await page.waitForTimeout(120)
+    }
+    const at = await cursorOf(page)
+    const fresh = await page.context().newPage()
+    await fresh.goto('/' + encodeShareUrl(bootPkvm, at))
+    await expect(fresh.getByTestId('cursor')).toHaveText(new RegExp(`^${at} /`))
+    await expect(fresh.getByTestId('reg-CR0')).toBeVisible()
+    await expect(fresh.locator('section.shadowq [role=row]').nth(1)).toBeVisible()
+    const want = await fresh.evaluate(() => ['.panel.registers', '.panel.queue.hostq', '.panel.queue.shadowq'].map((s) => (document.querySelector(s) as HTMLElement).innerText))
+    await fresh.close()
+    expect(await panels(), `after ${key}, at cursor ${at}`).toEqual(want)
+  }
+})
+
 for (const scheme of ['light', 'dark'] as const) {
   test(`the pKVM panels pass axe (WCAG 2 A/AA) in ${scheme} mode`, async ({ page }) => {
     test.setTimeout(120_000)
