@@ -267,6 +267,21 @@ describe('one round trip per step', () => {
     expect(calls.stepView[before][1]).toMatchObject({ kind: 'step', step: 'into', granularity: 'op' })
   })
 
+  test('after a fetch that is not a move (a scroll, a selection, a tab) the steps are looked ahead only once the view has stayed put longer', async () => {
+    const { engine, calls } = fakeEngine(small, { leaveOutHeld: true })
+    const store = createAppStore(engine)
+    await store.getState().load('{}')
+    // The journal scrolled: its rows are fetched, and a list scrolled a notch at a time fetches rows every few tens of
+    // milliseconds, so no steps are asked for between notches.
+    await store.getState().setJournalWindow(1, 4)
+    const scrolled = calls.stepView.length
+    expect(calls.stepView[scrolled - 1][1]).toEqual({ kind: 'seek', to: small.length })
+    await new Promise((r) => setTimeout(r, 80))
+    expect(calls.stepView.length).toBe(scrolled)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(calls.stepView.slice(scrolled).map(([, mv]) => (mv.kind === 'step' ? `${mv.step} ${mv.direction}` : mv.kind))).toEqual(['into forward', 'over forward', 'into backward', 'over backward'])
+  })
+
   test('keys pressed before the answer step one after another, each from where the last one stopped', async () => {
     const { engine, calls } = fakeEngine(small)
     const store = createAppStore(engine)

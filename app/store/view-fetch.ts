@@ -46,8 +46,14 @@ interface Reused {
   readonly hyp: FullState['hyp'] | undefined
 }
 
-/** How long the view must stay put before the steps from it are looked ahead. */
-const AHEAD_DELAY_MS = 30
+/**
+ * How long the view must stay put before the steps from it are looked ahead:
+ * after a step briefly (the next key press comes soon); after any other
+ * fetch (scrolling a list, a selection, a tab) longer, so a scroll that
+ * fetches rows at every wheel notch does not also ask for four steps between
+ * notches (each answer decoded and compared while the list is drawing).
+ */
+const AHEAD_DELAY_MS = { move: 30, pull: 250 } as const
 
 /** A request as a look ahead is matched on: everything but the held parts. */
 function requestKey(request: MoveViewRequest): string {
@@ -145,7 +151,7 @@ export class ViewFetcher {
       if (edit === null) return
       set(edit)
       this.hold(f, r)
-      this.lookAhead(get)
+      this.lookAhead(get, AHEAD_DELAY_MS.pull)
     }, parts.join())
   }
 
@@ -172,7 +178,7 @@ export class ViewFetcher {
         also?.(s, r)
       })
       this.hold(f, r)
-      this.lookAhead(get)
+      this.lookAhead(get, AHEAD_DELAY_MS.move)
     })
   }
 
@@ -180,7 +186,7 @@ export class ViewFetcher {
    * Ask for the four debugger steps from where the view settled, once no
    * other fetch follows for a moment (a burst of scrolling asks for nothing).
    */
-  private lookAhead(get: Get): void {
+  private lookAhead(get: Get, delay: number): void {
     clearTimeout(this.aheadTimer)
     this.aheadTimer = setTimeout(() => {
       this.aheadTimer = undefined
@@ -204,7 +210,7 @@ export class ViewFetcher {
         answers.set(key, a)
       }
       this.ahead = { summary: st.summary, answers }
-    }, AHEAD_DELAY_MS)
+    }, delay)
   }
 
   /** The answer looked ahead for exactly this move and request, if there is one (used once). */
