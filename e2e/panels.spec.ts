@@ -152,6 +152,34 @@ for (const scheme of ['light', 'dark'] as const) {
   })
 }
 
+test('a register comes near within 240 px of the view and goes away beyond 480 px, keeping its form in between (a step that moves it a little redraws nothing)', async ({ page }) => {
+  await open(page)
+  const list = page.getByRole('region', { name: 'Register values' })
+  const reg = list.locator('[data-reg="IDR0"]')
+  // Scroll so the register's bottom edge is `above` px over the view's top edge.
+  const place = async (above: number) => {
+    const at = await reg.evaluate((el, a) => {
+      const box = el.closest('[role=region]') as HTMLElement
+      box.scrollTop += el.getBoundingClientRect().bottom - (box.getBoundingClientRect().top - a)
+      return box.getBoundingClientRect().top - el.getBoundingClientRect().bottom
+    }, above)
+    expect(at).toBeCloseTo(above, 0)
+    // Two frames: the observers report after the frame that moved the list.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  }
+  const whole = () => expect(reg.locator('.chip').first()).toBeAttached()
+  const away = () => expect(reg.locator('.chip')).toHaveCount(0)
+  await whole()
+  await place(360)
+  await whole()
+  await place(700)
+  await away()
+  await place(360)
+  await away()
+  await place(120)
+  await whole()
+})
+
 test('registers away from the view keep their name and value, are drawn whole as they come near, and an open one stays open', async ({ page }) => {
   await open(page)
   const list = page.getByRole('region', { name: 'Register values' })

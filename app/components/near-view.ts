@@ -13,38 +13,57 @@
  * (the registers), wrong for one the app scrolls at a step (the queues
  * reveal the entry at the cursor): there every such step would take two
  * frames (measured: CPU per press up 1–3 ms), so the queues do not use it.
+ *
+ * A row comes near within NEAR_MARGIN of the view and goes away beyond
+ * AWAY_MARGIN, and keeps its state in between (rows start drawn in full, so
+ * those within AWAY_MARGIN stay so). With one margin for both, a step that
+ * changed the height of a register above (a badge, a host value) moved a
+ * row across it, and the row drawn the other way moved the next one: a step
+ * took two or three frames more (the default scenario's long step back: 39
+ * ms for three frames). Now a row that a step moves out beyond AWAY_MARGIN
+ * keeps its height as it goes away, and moves nothing.
  */
 import { createContext, useCallback, useContext, useState } from 'react'
 
-/** Pixels beyond the scroller's edges within which rows are drawn in full (a wheel notch or two). */
+/** Pixels beyond the scroller's edges within which a row is drawn in full (a wheel notch or two)... */
 const NEAR_MARGIN = 240
+/** ...and beyond which it is drawn away. */
+const AWAY_MARGIN = 480
 
-/** The rows of one scroller the observer watches, each with what to do when it comes near or goes away. */
+/** The rows of one scroller the observers watch, each with what to do when it comes near or goes away. */
 export class NearView {
-  private readonly io: IntersectionObserver
+  /** One observer reports rows coming within NEAR_MARGIN, the other rows leaving AWAY_MARGIN. */
+  private readonly near: IntersectionObserver
+  private readonly away: IntersectionObserver
   private readonly calls = new Map<Element, (near: boolean, height: number) => void>()
 
   constructor(root: Element) {
-    this.io = new IntersectionObserver(
-      (entries) => {
-        for (const e of entries) this.calls.get(e.target)?.(e.isIntersecting, e.boundingClientRect.height)
-      },
-      { root, rootMargin: `${NEAR_MARGIN}px 0px` },
-    )
+    const observer = (margin: number, near: boolean) =>
+      new IntersectionObserver(
+        (entries) => {
+          for (const e of entries) if (e.isIntersecting === near) this.calls.get(e.target)?.(near, e.boundingClientRect.height)
+        },
+        { root, rootMargin: `${margin}px 0px` },
+      )
+    this.near = observer(NEAR_MARGIN, true)
+    this.away = observer(AWAY_MARGIN, false)
   }
 
-  /** Watch `el`; the observer reports it once at once, then at every crossing. Returns the unwatch. */
+  /** Watch `el`; the observers report it once at once, then at every crossing of either margin. Returns the unwatch. */
   watch(el: Element, call: (near: boolean, height: number) => void): () => void {
     this.calls.set(el, call)
-    this.io.observe(el)
+    this.near.observe(el)
+    this.away.observe(el)
     return () => {
       this.calls.delete(el)
-      this.io.unobserve(el)
+      this.near.unobserve(el)
+      this.away.unobserve(el)
     }
   }
 
   disconnect(): void {
-    this.io.disconnect()
+    this.near.disconnect()
+    this.away.disconnect()
     this.calls.clear()
   }
 }
