@@ -1,4 +1,7 @@
-import { expect, test } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
+import { encodeShareUrl } from '../engine/scenario/url'
+import bootPkvm from '../engine/scenario/builtin/boot-pkvm.json' with { type: 'json' }
+import rawCmdq from '../engine/scenario/builtin/raw-cmdq.json' with { type: 'json' }
 
 test('step by scenario op, and continue to a breakpoint and back', async ({ page }) => {
   await page.goto('/')
@@ -54,3 +57,50 @@ test('the cursor slider follows every step and seek, and moving it moves the cur
   await slider.fill(String(end - 3))
   await expect(cursor).toHaveText(`${end - 3} / ${end}`)
 })
+
+/** Press `keys` one at a time, each once the view has settled; return the presses whose changes reached the page in more than one frame. */
+async function lateChanges(page: Page, keys: readonly string[]): Promise<string[]> {
+  await page.locator('body').click({ position: { x: 5, y: 5 } })
+  // Every batch of changes is stamped with the number of animation frames since the key went down.
+  await page.evaluate(() => {
+    const w = window as unknown as { __bursts: number[]; __frame: number }
+    w.__bursts = []
+    w.__frame = 0
+    addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Alt') return
+        w.__bursts = []
+        w.__frame = 0
+        const tick = () => {
+          w.__frame++
+          if (w.__frame < 30) requestAnimationFrame(tick)
+        }
+        requestAnimationFrame(tick)
+      },
+      { capture: true },
+    )
+    new MutationObserver(() => w.__bursts.push(w.__frame)).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true })
+  })
+  const late: string[] = []
+  for (const key of keys) {
+    const before = await page.getByTestId('cursor').innerText()
+    await page.keyboard.press(key)
+    await page.waitForTimeout(250)
+    const bursts = await page.evaluate(() => (window as unknown as { __bursts: number[] }).__bursts)
+    // One batch, or several within the frame the first is drawn in (an answer from the worker came meanwhile).
+    if (bursts.length > 0 && bursts.at(-1)! > bursts[0]) late.push(`${key} from ${before}: changes in frames ${bursts.join(', ')}`)
+  }
+  return late
+}
+
+const BENCH_KEYS = [...Array<string>(30).fill('F11'), ...Array<string>(15).fill('Alt+F11'), ...Array<string>(10).fill('F10'), ...Array<string>(10).fill('Alt+F10')]
+
+for (const [name, scenario, at] of [['raw-cmdq (the default)', rawCmdq, 40], ['boot-pkvm', bootPkvm, 300]] as const) {
+  test(`${name}: each step is drawn in one go, nothing on the page changing again in a later frame (registers a step moves stay as they are until the list scrolls)`, async ({ page }) => {
+    await page.goto('/' + encodeShareUrl(scenario, at))
+    await expect(page.getByTestId('cursor')).toHaveText(new RegExp(`^${at} /`))
+    // The bench's presses (bench/ui.ts), which once took up to three frames here.
+    expect(await lateChanges(page, BENCH_KEYS)).toEqual([])
+  })
+}

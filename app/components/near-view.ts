@@ -6,9 +6,9 @@
  * offset, values: what a search or a screen reader finds) at the height it
  * had when drawn in full, so nothing around it moves.
  *
- * Nearness comes from an IntersectionObserver on the scroller: no layout is
+ * Nearness comes from IntersectionObservers on the scroller: no layout is
  * read during a step, and the height is the one the observer reports as a
- * row leaves. The observer reports after the frame, so a row that comes near
+ * row leaves (measured at the next scroll for a row a step moved away). The observer reports after the frame, so a row that comes near
  * is drawn in the next one: right for a list that moves only when scrolled
  * (the registers), wrong for one the app scrolls at a step (the queues
  * reveal the entry at the cursor): there every such step would take two
@@ -20,8 +20,8 @@
  * changed the height of a register above (a badge, a host value) moved a
  * row across it, and the row drawn the other way moved the next one: a step
  * took two or three frames more (the default scenario's long step back: 39
- * ms for three frames). Now a row that a step moves out beyond AWAY_MARGIN
- * keeps its height as it goes away, and moves nothing.
+ * ms for three frames). A row that a step moves out beyond AWAY_MARGIN goes
+ * away at the next scroll, keeping its height.
  */
 import { createContext, useCallback, useContext, useState } from 'react'
 
@@ -29,6 +29,8 @@ import { createContext, useCallback, useContext, useState } from 'react'
 const NEAR_MARGIN = 240
 /** ...and beyond which it is drawn away. */
 const AWAY_MARGIN = 480
+/** How soon after a scroll the observers report the crossings it caused (they report after the frame). */
+const SCROLL_REPORT_MS = 200
 
 /** The rows of one scroller the observers watch, each with what to do when it comes near or goes away. */
 export class NearView {
@@ -36,17 +38,48 @@ export class NearView {
   private readonly near: IntersectionObserver
   private readonly away: IntersectionObserver
   private readonly calls = new Map<Element, (near: boolean, height: number) => void>()
+  /** Rows the away observer has reported (its first report of a row applies at once). */
+  private readonly reported = new WeakSet<Element>()
+  /**
+   * Rows moved beyond AWAY_MARGIN by something other than a scroll (a step
+   * changed the height of a register above): drawn away at the next scroll.
+   * Going away only saves work later, and drawing them now would cost the
+   * step a frame.
+   */
+  private readonly leaving = new Set<Element>()
+  /** When the scroller last scrolled: a crossing reported soon after was the scroll's. */
+  private scrolledAt = -Infinity
+  private readonly onScroll = () => {
+    this.scrolledAt = performance.now()
+    for (const el of this.leaving) this.calls.get(el)?.(false, el.getBoundingClientRect().height)
+    this.leaving.clear()
+  }
 
-  constructor(root: Element) {
-    const observer = (margin: number, near: boolean) =>
-      new IntersectionObserver(
-        (entries) => {
-          for (const e of entries) if (e.isIntersecting === near) this.calls.get(e.target)?.(near, e.boundingClientRect.height)
-        },
-        { root, rootMargin: `${margin}px 0px` },
-      )
-    this.near = observer(NEAR_MARGIN, true)
-    this.away = observer(AWAY_MARGIN, false)
+  constructor(private readonly root: Element) {
+    this.near = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          if (!e.isIntersecting) continue
+          this.leaving.delete(e.target)
+          this.calls.get(e.target)?.(true, e.boundingClientRect.height)
+        }
+      },
+      { root, rootMargin: `${NEAR_MARGIN}px 0px` },
+    )
+    this.away = new IntersectionObserver(
+      (entries) => {
+        const scrolled = performance.now() - this.scrolledAt < SCROLL_REPORT_MS
+        for (const e of entries) {
+          const first = !this.reported.has(e.target)
+          this.reported.add(e.target)
+          if (e.isIntersecting) this.leaving.delete(e.target)
+          else if (first || scrolled) this.calls.get(e.target)?.(false, e.boundingClientRect.height)
+          else this.leaving.add(e.target)
+        }
+      },
+      { root, rootMargin: `${AWAY_MARGIN}px 0px` },
+    )
+    root.addEventListener('scroll', this.onScroll, { passive: true })
   }
 
   /** Watch `el`; the observers report it once at once, then at every crossing of either margin. Returns the unwatch. */
@@ -56,6 +89,7 @@ export class NearView {
     this.away.observe(el)
     return () => {
       this.calls.delete(el)
+      this.leaving.delete(el)
       this.near.unobserve(el)
       this.away.unobserve(el)
     }
@@ -64,7 +98,9 @@ export class NearView {
   disconnect(): void {
     this.near.disconnect()
     this.away.disconnect()
+    this.root.removeEventListener('scroll', this.onScroll)
     this.calls.clear()
+    this.leaving.clear()
   }
 }
 
