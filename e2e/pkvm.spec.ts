@@ -346,7 +346,13 @@ test('stepping keeps the panels still: the queues stay put as the cursor enters 
 test('steps taken from answers looked ahead show what opening the link at that cursor shows (registers, both CMDQs)', async ({ page }) => {
   // Each step waits for the view to settle, so the four steps from there are asked for ahead and the next key uses one;
   // the worker leaves out the parts the page holds from the answer before. Both must add up to the state at the cursor.
-  const panels = () => page.evaluate(() => ['.panel.registers', '.panel.queue.hostq', '.panel.queue.shadowq'].map((s) => (document.querySelector(s) as HTMLElement).innerText))
+  // What the panels say: each register's value, the host's view of it and whether the last record changed it (a register
+  // away from the view is drawn without its field chips: that depends on where the list was scrolled), and both queues whole.
+  const shown = (p: Page) =>
+    p.evaluate(() => [
+      ...[...document.querySelectorAll('.panel.registers li[data-reg]')].map((li) => [li.getAttribute('data-reg'), li.querySelector('.rval')?.textContent, li.querySelector('.hostval')?.textContent ?? '', li.classList.contains('changed')].join(' ')),
+      ...['.panel.queue.hostq', '.panel.queue.shadowq'].map((s) => (document.querySelector(s) as HTMLElement).innerText),
+    ])
   await page.goto('/' + encodeShareUrl(bootPkvm, 300))
   await expect(page.getByTestId('cursor')).toHaveText(/^300 \//)
   await page.locator('body').click({ position: { x: 5, y: 5 } })
@@ -363,9 +369,9 @@ test('steps taken from answers looked ahead show what opening the link at that c
     await expect(fresh.getByTestId('cursor')).toHaveText(new RegExp(`^${at} /`))
     await expect(fresh.getByTestId('reg-CR0')).toBeVisible()
     await expect(fresh.locator('section.shadowq [role=row]').nth(1)).toBeVisible()
-    const want = await fresh.evaluate(() => ['.panel.registers', '.panel.queue.hostq', '.panel.queue.shadowq'].map((s) => (document.querySelector(s) as HTMLElement).innerText))
+    const want = await shown(fresh)
     await fresh.close()
-    expect(await panels(), `after ${key}, at cursor ${at}`).toEqual(want)
+    expect(await shown(page), `after ${key}, at cursor ${at}`).toEqual(want)
   }
 })
 
