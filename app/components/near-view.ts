@@ -8,11 +8,12 @@
  *
  * Nearness comes from IntersectionObservers on the scroller: no layout is
  * read during a step, and the height is the one the observer reports as a
- * row leaves (measured at the next scroll for a row a step moved away). The observer reports after the frame, so a row that comes near
- * is drawn in the next one: right for a list that moves only when scrolled
- * (the registers), wrong for one the app scrolls at a step (the queues
- * reveal the entry at the cursor): there every such step would take two
- * frames (measured: CPU per press up 1–3 ms), so the queues do not use it.
+ * row leaves (measured at the next scroll for a row a step moved away). The
+ * observers report after the frame, so a row that comes near is drawn in
+ * the next one: right for a list that moves only when scrolled (the
+ * registers), wrong for one the app scrolls at a step (the queues reveal
+ * the entry at the cursor): there every such step would take two frames
+ * (measured: CPU per press up 1–3 ms), so the queues do not use it.
  *
  * A row comes near within NEAR_MARGIN of the view and goes away beyond
  * AWAY_MARGIN, and keeps its state in between (rows start drawn in full, so
