@@ -120,6 +120,11 @@ test('an invalid scenario shows its errors and keeps the current run', async ({ 
   await expect(alert.locator('code').first()).toBeVisible()
   await expect(page.getByTestId('cursor')).toHaveText(before)
   await expect(page.getByLabel('Scenario JSON')).toHaveValue('{"smmuscope": 1, "steps": "nope"}')
+  // The text box is in the page only while the editor is open; closing it keeps the edit.
+  await page.getByText('Scenario JSON').click()
+  await expect(page.getByLabel('Scenario JSON')).toHaveCount(0)
+  await page.getByText('Scenario JSON').click()
+  await expect(page.getByLabel('Scenario JSON')).toHaveValue('{"smmuscope": 1, "steps": "nope"}')
 })
 
 test('no network requests after load', async ({ page }) => {
