@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { builtins, createEngine } from './api'
 import { main } from './cli/main'
+import { applyDelta } from './views/delta'
 
 /**
  * The combined call (stepView: move, then the view there, one round trip)
@@ -102,10 +103,34 @@ describe('stepView', () => {
     const other = e.stepView(records, { kind: 'seek', to: records }, { ...req, held: { registers: first.answer + 100 } })
     expect(other.same).toEqual([])
     expect(other.view.registers).toEqual(e.view(records, { registers: true }).registers)
-    // A seek back to the start: the register file there (reset values) differs and is sent; the window's rows are the same rows, left out.
+    // A seek back to the start: the register file there (reset values) differs and is sent as its changes against the
+    // held one; the window's rows are the same rows, left out.
     const back = e.stepView(records, { kind: 'seek', to: 0 }, { ...req, held: { registers: other.answer, journal: other.answer } })
     expect(back.same).toEqual(['journal'])
-    expect(back.view.registers).toEqual(e.view(0, { registers: true }).registers)
+    expect(back.patched).toEqual(['registers'])
+    const start = e.view(0, { registers: true }).registers
+    expect(applyDelta(structuredClone(other.view.registers), structuredClone(back.view.registers))).toEqual(start)
+    expect(JSON.stringify(back.view.registers).length).toBeLessThan(JSON.stringify(start).length / 2)
+  })
+
+  test('a changed part held under a known answer is sent as its changes; with the held value they are the part', () => {
+    const { e, records } = loaded()
+    const req = { registers: true, evtq: {}, journal: { from: 0, to: 10 } }
+    let prev = e.stepView(0, { kind: 'seek', to: 0 }, req)
+    let held = { registers: prev.view.registers, evtq: prev.view.evtq, journal: prev.view.journal }
+    let patches = 0
+    // Every step of the run from the start, each holding what the last answer left the caller with.
+    for (let c = 0; c < records; c++) {
+      const r = e.stepView(c, { kind: 'seek', to: c + 1 }, { ...req, journal: { from: c, to: c + 10 }, held: { registers: prev.answer, evtq: prev.answer, journal: prev.answer } })
+      const whole = e.view(c + 1, { ...req, journal: { from: c, to: c + 10 } })
+      const got = structuredClone(r.view)
+      const part = <K extends keyof typeof held>(k: K) => (r.same.includes(k) ? held[k] : r.patched.includes(k) ? applyDelta(held[k], got[k]) : got[k])
+      held = { registers: part('registers'), evtq: part('evtq'), journal: part('journal') }
+      expect(held).toEqual({ registers: whole.registers, evtq: whole.evtq, journal: whole.journal })
+      patches += r.patched.length
+      prev = r
+    }
+    expect(patches).toBeGreaterThan(records / 2)
   })
 
   test('every answer is remembered: a part held under any of the last twelve is left out when unchanged, an older one is sent', () => {
@@ -116,7 +141,8 @@ describe('stepView', () => {
     // Looking at the start from the end (as the app looks ahead): the rows are the same and left out; the registers there differ.
     const ahead = e.stepView(records, { kind: 'seek', to: 0 }, { ...req, held })
     expect(ahead.same).toEqual(['journal'])
-    expect(ahead.view.registers).toEqual(e.view(0, { registers: true }).registers)
+    expect(ahead.patched).toEqual(['registers'])
+    expect(applyDelta(first.view.registers, ahead.view.registers)).toEqual(e.view(0, { registers: true }).registers)
     // Both are remembered: the end's registers under the first answer, the start's under the look-ahead's.
     expect(e.stepView(records, { kind: 'seek', to: records }, { ...req, held }).same).toContain('registers')
     expect(e.stepView(records, { kind: 'seek', to: 0 }, { ...req, held: { registers: ahead.answer } }).same).toEqual(['registers'])
@@ -124,6 +150,7 @@ describe('stepView', () => {
     for (let k = 0; k < 12; k++) e.stepView(records, { kind: 'seek', to: k % 2 === 0 ? 0 : records }, { registers: true })
     const late = e.stepView(0, { kind: 'seek', to: records }, { ...req, held })
     expect(late.same).toEqual(['journal'])
+    expect(late.patched).toEqual([])
     expect(late.view.registers).toEqual(e.view(records, { registers: true }).registers)
   })
 

@@ -232,6 +232,12 @@ export interface MoveResult {
   readonly answer: number
   /** Parts asked for and left out of `view`: equal to those of the answers the request said are held. */
   readonly same: readonly HeldPart[]
+  /**
+   * Parts that changed since the answer the request said holds them, sent in
+   * `view` as their changes against that answer's value (views/delta.ts):
+   * applyDelta(held value, view[part]) is the part.
+   */
+  readonly patched: readonly HeldPart[]
 }
 
 /**

@@ -39,6 +39,7 @@ import { registerRows } from './views/registers'
 import { smmuView } from './views/smmu'
 import { hypView, noMap, smmuViewUnderPkvm } from './views/hyp'
 import { timelineView } from './views/timeline'
+import { encodeDelta } from './views/delta'
 import { sameView } from './views/same'
 import { BUILTINS } from './scenario/builtin'
 import { HEAVY } from './scenario/builtin/heavy'
@@ -378,7 +379,9 @@ class Engine implements EngineApi {
       view = { ...this.view(to, { ...viewReq, journal: undefined }), journal: this.slimRows(journal.from, journal.to, fields) }
     }
     const answer = ++this.answers
-    const same = new Set<HeldPart>()
+    const same: HeldPart[] = []
+    const patched: HeldPart[] = []
+    const deltas: Partial<Record<HeldPart, unknown>> = {}
     const have = held === undefined ? undefined : objectArg('stepView', 'held', held)
     for (const p of HELD_PARTS) {
       const v = view[p]
@@ -386,18 +389,29 @@ class Engine implements EngineApi {
       let recent = this.sent.get(p)
       if (recent === undefined) this.sent.set(p, (recent = new Map<number, unknown>()))
       const at = have?.[p]
-      if (at !== undefined && recent.has(at) && sameView(recent.get(at), v)) {
-        same.add(p)
-        // Still held: the newest again, so the answers that follow (four look-aheads each) do not push it out.
-        recent.delete(at)
-        recent.set(at, v)
-        continue
+      if (at !== undefined && recent.has(at)) {
+        const was = recent.get(at)
+        if (sameView(was, v)) {
+          same.push(p)
+          // Still held: the newest again, so the answers that follow (four look-aheads each) do not push it out.
+          recent.delete(at)
+          recent.set(at, v)
+          continue
+        }
+        // Changed: only what changed travels (and is decoded on the page's main thread).
+        deltas[p] = encodeDelta(was, v)
+        patched.push(p)
       }
       recent.set(answer, v)
       if (recent.size > RECENT_ANSWERS) recent.delete(recent.keys().next().value!)
     }
-    const out = same.size === 0 ? view : (Object.fromEntries(Object.entries(view).filter(([k]) => !same.has(k as HeldPart))) as unknown as ViewModel)
-    return { cursor: view.cursor, breakpoint, journal, view: out, answer, same: [...same] }
+    let out = view
+    if (same.length > 0 || patched.length > 0) {
+      const o: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(view)) if (!same.includes(k as HeldPart)) o[k] = Object.hasOwn(deltas, k) ? deltas[k as HeldPart] : v
+      out = o as unknown as ViewModel
+    }
+    return { cursor: view.cursor, breakpoint, journal, view: out, answer, same, patched }
   }
 
   /** Journal rows [from, to) (at most 2000, as view() gives) with only the named fields. */

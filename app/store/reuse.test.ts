@@ -1,5 +1,6 @@
 import { fc, test as prop } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
+import { applyDelta, encodeDelta } from '../../engine/views/delta'
 import { reuse } from './reuse'
 
 describe('reuse: unchanged parts of a view keep their identity', () => {
@@ -90,5 +91,31 @@ describe('reuse: unchanged parts of a view keep their identity', () => {
     expect(reuse(a, structuredClone(a))).toBe(a)
     const r = reuse(a, b) as unknown
     if (JSON.stringify(a) === JSON.stringify(b) && typeof a === 'object' && a !== null) expect(r).toBe(a)
+  })
+
+  // The worker sends a changed part as its changes (engine/views/delta.ts); the part they rebuild must keep exactly the
+  // objects reuse would keep, or a panel is drawn again for nothing (or, worse, not drawn when it changed).
+  const small = fc.oneof(fc.constantFrom(0, 1), fc.constantFrom('0x0', '0x1'), fc.boolean())
+  const rows = (key: 'i' | 'name') => fc.uniqueArray(fc.record({ [key]: key === 'i' ? fc.integer({ min: 0, max: 5 }) : fc.constantFrom('CR0', 'CR1', 'IDR0', 'GBPA'), v: small, fields: fc.array(small, { maxLength: 2 }) }), { selector: (r) => r[key], maxLength: 4 })
+  const view = fc.record({ cursor: fc.constantFrom(3, 4), journal: rows('i'), registers: rows('name'), list: fc.array(small, { maxLength: 2 }), pairs: fc.array(fc.record({ v: small, w: fc.array(small, { maxLength: 1 }) }), { maxLength: 3 }), q: fc.option(fc.record({ entries: rows('i') }), { nil: null }) })
+  prop.prop([view, view])('a part rebuilt from a delta keeps the same objects of the held part as reuse', (held, next) => {
+    const mine = structuredClone(held)
+    const patched = applyDelta(mine, structuredClone(encodeDelta(held, next)))
+    const reused = reuse(mine, structuredClone(next))
+    const own = new Set<unknown>()
+    const collect = (v: unknown) => {
+      if (typeof v !== 'object' || v === null) return
+      own.add(v)
+      Object.values(v).forEach(collect)
+    }
+    collect(mine)
+    const walk = (a: unknown, b: unknown, path: string) => {
+      if (typeof a !== 'object' || a === null) return
+      expect(own.has(a), path).toBe(own.has(b))
+      if (own.has(a)) expect(a, path).toBe(b)
+      for (const k of Object.keys(a)) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
+    }
+    expect(patched).toEqual(next)
+    walk(patched, reused, 'view')
   })
 })

@@ -3,43 +3,13 @@
  * same part of `prev` is replaced by `prev`'s object, so a panel whose view
  * did not change keeps the same reference, its selector returns the same
  * value, and React skips it (zustand compares with Object.is, React.memo by
- * reference). A step usually changes a few rows of a few panels.
+ * reference). A step usually changes a few rows of a few panels. Rows are
+ * matched as the worker's deltas match them (engine/views/delta.ts), so a
+ * part sent as a delta keeps the same objects this would.
  */
 
+import { isPlain, rowKey, type Plain } from '../../engine/views/delta'
 import { sameView } from '../../engine/views/same'
-
-/** Fields that name a row: arrays of rows are matched by them, not by position (a scrolled window shifts its rows). */
-const ROW_KEYS = ['i', 'record', 'index', 'sid', 'seq', 'name'] as const
-
-type Plain = Record<string, unknown>
-
-function isPlain(v: unknown): v is Plain {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
-}
-
-/** The key field every element of both arrays has, with a distinct primitive value in `prev`. */
-function rowKey(prev: readonly unknown[], next: readonly unknown[]): string | undefined {
-  if (prev.length === 0 || next.length === 0) return undefined
-  const first = prev[0]
-  if (!isPlain(first)) return undefined
-  for (const k of ROW_KEYS) {
-    if (!(k in first)) continue
-    const seen = new Set<unknown>()
-    let ok = true
-    for (const e of prev) {
-      const v = isPlain(e) ? e[k] : undefined
-      if ((typeof v !== 'number' && typeof v !== 'string') || seen.has(v)) {
-        ok = false
-        break
-      }
-      seen.add(v)
-    }
-    if (ok && next.every((e) => isPlain(e) && (typeof e[k] === 'number' || typeof e[k] === 'string'))) return k
-  }
-  return undefined
-}
 
 function reuseArray(prev: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
   const key = rowKey(prev, next)

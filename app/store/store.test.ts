@@ -4,6 +4,7 @@ import { JournalIndex } from '../../engine/journal/cursor'
 import { runTo } from '../../engine/journal/find'
 import type { JRecord } from '../../engine/journal/journal'
 import { encodeShareUrl } from '../../engine/scenario/url'
+import { encodeDelta } from '../../engine/views/delta'
 import type { EnginePort } from '../bridge/engine-port'
 import { createAppStore } from './store'
 import { QUEUE_PAGE } from './view-fetch'
@@ -17,7 +18,7 @@ import { QUEUE_PAGE } from './view-fetch'
  * the cursor when the cursor is not among its rows on screen.
  */
 function fakeEngine(rows: JournalRow[], opts: { leaveOutHeld?: boolean } = {}) {
-  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][], stepView: [] as [number, CursorMove, MoveViewRequest][], jsonl: [] as number[] }
+  const calls = { load: [] as unknown[], view: [] as [number, ViewRequest][], step: [] as unknown[][], runTo: [] as unknown[][], stepView: [] as [number, CursorMove, MoveViewRequest][], patched: [] as HeldPart[][], jsonl: [] as number[] }
   const records: JRecord[] = rows.map((r) => ({ kind: r.kind, actor: r.actor, depth: r.depth, ...(r.end !== undefined && { end: r.end }), ...r.fields }))
   const index = new JournalIndex(records)
   // What each answer sent of each part, as the worker remembers its recent answers (look-aheads too).
@@ -65,18 +66,30 @@ function fakeEngine(rows: JournalRow[], opts: { leaveOutHeld?: boolean } = {}) {
       if (journal && f && (to < f.top || to >= f.top + f.visible)) journal = { from: to, to: to + journal.to - journal.from, top: to }
       const view = viewAt(to, { ...request, journal })
       const answer = calls.stepView.length
-      // With leaveOutHeld, as the worker does: a part the request holds under an answer that sent it, unchanged since, is left out.
+      // With leaveOutHeld, as the worker does: a part the request holds under an answer that sent it is left out when
+      // unchanged since, and sent as its changes against it otherwise.
       const same: HeldPart[] = []
+      const patched: HeldPart[] = []
+      const out: Record<string, unknown> = { ...view }
       for (const p of ['journal', 'registers'] as const) {
         const v = view[p]
         if (v === undefined) continue
         const held = request.held?.[p]
         const json = JSON.stringify(v)
-        if (opts.leaveOutHeld && held !== undefined && sent.get(p)?.get(held) === json) same.push(p)
-        else sent.set(p, (sent.get(p) ?? new Map<number, string>()).set(answer, json))
+        const was = held === undefined ? undefined : sent.get(p)?.get(held)
+        if (opts.leaveOutHeld && was === json) {
+          same.push(p)
+          out[p] = undefined
+          continue
+        }
+        if (opts.leaveOutHeld && was !== undefined) {
+          patched.push(p)
+          out[p] = encodeDelta(JSON.parse(was), v)
+        }
+        sent.set(p, (sent.get(p) ?? new Map<number, string>()).set(answer, json))
       }
-      const out = { ...view, journal: same.includes('journal') ? undefined : view.journal, registers: same.includes('registers') ? undefined : view.registers }
-      return Promise.resolve({ cursor: to, breakpoint, journal, view: out, answer, same })
+      calls.patched.push(patched)
+      return Promise.resolve({ cursor: to, breakpoint, journal, view: out as unknown as ViewModel, answer, same, patched })
     },
     exportJsonl(from) {
       // Pieces of two records; the last adds a summary line.
@@ -343,9 +356,13 @@ describe('one round trip per step', () => {
     await store.getState().stepInto()
     expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x1', changed: true })
     const sentAt = calls.stepView.length
-    await store.getState().stepBackInto() // 2 -> 1: PROD 0x0 again: sent (it differs from what answer `sentAt` sent)
+    const fields = store.getState().view?.registers?.[0].fields
+    await store.getState().stepBackInto() // 2 -> 1: PROD 0x0 again: sent as its changes against what answer `sentAt` sent
     expect(calls.stepView[calls.stepView.length - 1][2].held?.registers).toBe(sentAt)
+    expect(calls.patched[calls.patched.length - 1]).toEqual(['registers'])
     expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x0', changed: false })
+    // What the change left alone is the store's own object (the register's field list), as reuse would keep it.
+    expect(store.getState().view?.registers?.[0].fields).toBe(fields)
   })
 
   test('nothing is held across runs: a new load asks for every part again', async () => {

@@ -21,6 +21,7 @@ import { castDraft, freeze } from 'immer'
 import type { CursorMove, HeldPart, HypViewRequest, MoveResult, MoveViewRequest, SmmuViewRequest } from '../../engine/api-types'
 import type { EnginePort } from '../bridge/engine-port'
 import { STEP_CALLS } from './navigate'
+import { applyDelta } from '../../engine/views/delta'
 import { reuse } from './reuse'
 import type { FullState } from './selection-slice'
 
@@ -320,21 +321,26 @@ export class ViewFetcher {
   private reuseParts(prev: FullState, f: ViewFetch, r: MoveResult): Reused {
     const vm = r.view
     const has = (p: ViewPart) => f.parts.includes(p)
-    // A part the answer left out is the one the store holds (equal to what the worker would have sent).
+    // A part the answer left out is the one the store holds (equal to what the worker would have sent); a part it
+    // patched is its changes against the one the store holds, and rebuilding it shares the store's objects as reuse would.
     const kept = new Set(r.same)
+    const patched = new Set(r.patched)
+    const sent = <T>(p: HeldPart, held: T, value: unknown): T => (kept.has(p) ? held : patched.has(p) ? applyDelta(held, value) : (value as T))
+    const part = <T>(p: HeldPart, held: T, value: unknown): T => (kept.has(p) || patched.has(p) ? sent(p, held, value) : reuse(held, value as T))
     return {
-      journal: has('journal') ? (kept.has('journal') ? prev.journalRows : reuse(prev.journalRows, vm.journal ?? [])) : undefined,
+      journal: has('journal') ? part('journal', prev.journalRows, vm.journal ?? []) : undefined,
+      // The register file and queues are shared with the store by the one reuse of the whole.
       view: has('state')
         ? reuse(prev.view, {
             cursor: vm.cursor,
             records: vm.records,
-            registers: kept.has('registers') ? prev.view?.registers : vm.registers,
-            cmdq: kept.has('cmdq') ? prev.view?.cmdq : vm.cmdq,
-            evtq: kept.has('evtq') ? prev.view?.evtq : vm.evtq,
+            registers: sent('registers', prev.view?.registers, vm.registers),
+            cmdq: sent('cmdq', prev.view?.cmdq, vm.cmdq),
+            evtq: sent('evtq', prev.view?.evtq, vm.evtq),
           })
         : undefined,
-      smmu: has('smmu') ? (kept.has('smmu') ? prev.smmu : reuse(prev.smmu, vm.smmu ?? null)) : undefined,
-      hyp: has('smmu') ? (kept.has('hyp') ? prev.hyp : reuse(prev.hyp, vm.hyp ?? null)) : undefined,
+      smmu: has('smmu') ? part('smmu', prev.smmu, vm.smmu ?? null) : undefined,
+      hyp: has('smmu') ? part('hyp', prev.hyp, vm.hyp ?? null) : undefined,
     }
   }
 
