@@ -135,12 +135,28 @@ const Scrub = memo(function Scrub({ cursor, records, disabled, onSeek }: { curso
   return useMemo(() => <input ref={ref} className="scrub" type="range" aria-label="Cursor" min={0} max={records} disabled={disabled} onChange={(e) => void onSeek(Number(e.target.value))} />, [records, disabled, onSeek])
 })
 
-/** Title, step controls (with the debugger keys), granularity, breakpoints, share, and the cursor. */
-export function TopBar() {
-  const title = useApp((s) => s.summary?.title ?? '')
+/** The slider and the cursor's number: the only part of the bar a step redraws (the rest changes at the ends). */
+const CursorReadout = memo(function CursorReadout() {
   const cursor = useApp((s) => s.cursor)
   const records = useApp((s) => s.records)
   const setCursor = useApp((s) => s.setCursor)
+  const loaded = useApp((s) => s.summary !== null)
+  return (
+    <>
+      <Scrub cursor={cursor} records={records} disabled={!loaded} onSeek={setCursor} />
+      <output className="cursor mono" aria-label="Cursor position" data-testid="cursor">
+        {cursor} / {records}
+      </output>
+    </>
+  )
+})
+
+/** Title, step controls (with the debugger keys), granularity, breakpoints, share, and the cursor. */
+export function TopBar() {
+  const title = useApp((s) => s.summary?.title ?? '')
+  // Whether the cursor is at either end, not where it is: the buttons are drawn again only when they turn on or off.
+  const atStart = useApp((s) => s.cursor === 0)
+  const atEnd = useApp((s) => s.cursor >= s.records)
   const loaded = useApp((s) => s.summary !== null)
   const granularity = useApp((s) => s.granularity)
   const setGranularity = useApp((s) => s.setGranularity)
@@ -172,16 +188,16 @@ export function TopBar() {
         {title}
       </span>
       <div className="controls" role="toolbar" aria-label="Step controls">
-        <button type="button" aria-label="Continue back" title="Run back to the previous breakpoint (or the start)" disabled={!loaded || cursor === 0} onClick={() => void continueBack()}>
+        <button type="button" aria-label="Continue back" title="Run back to the previous breakpoint (or the start)" disabled={!loaded || atStart} onClick={() => void continueBack()}>
           ◀◀
         </button>
         {back.map((c) => (
-          <StepButton key={c.action} c={c} disabled={!loaded || cursor === 0} />
+          <StepButton key={c.action} c={c} disabled={!loaded || atStart} />
         ))}
         {forward.map((c) => (
-          <StepButton key={c.action} c={c} disabled={!loaded || cursor >= records} />
+          <StepButton key={c.action} c={c} disabled={!loaded || atEnd} />
         ))}
-        <button type="button" aria-label="Continue" title="Run to the next breakpoint (or the end)" disabled={!loaded || cursor >= records} onClick={() => void continueForward()}>
+        <button type="button" aria-label="Continue" title="Run to the next breakpoint (or the end)" disabled={!loaded || atEnd} onClick={() => void continueForward()}>
           ▶▶
         </button>
       </div>
@@ -196,10 +212,7 @@ export function TopBar() {
         </select>
       </label>
       <Breakpoints />
-      <Scrub cursor={cursor} records={records} disabled={!loaded} onSeek={setCursor} />
-      <output className="cursor mono" aria-label="Cursor position" data-testid="cursor">
-        {cursor} / {records}
-      </output>
+      <CursorReadout />
       <ShareButton />
       <Notice />
     </header>
