@@ -54,7 +54,8 @@ export function ScenarioEditor() {
           type="button"
           disabled={loading}
           onClick={() => {
-            void load(value).then(() => {
+            // An edit of the scenario on screen: what is selected and paged to stays.
+            void load(value, { edit: true }).then(() => {
               setDraft(null)
             })
           }}

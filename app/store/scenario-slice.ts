@@ -1,6 +1,7 @@
 import { castDraft } from 'immer'
 import type { EnginePort } from '../bridge/engine-port'
 import { readLink, tooDeep } from '../url/share'
+import { freshSelection } from './selection-slice'
 import type { PersistSlice } from './persist-slice'
 import type { AppState, ScenarioSlice, Slice } from './types'
 
@@ -83,6 +84,8 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
         s.cursor = Math.max(0, Math.min(summary.records, opts?.cursor ?? summary.records))
         s.stoppedAt = null
         s.view = null
+        // The selection slice, when the store has it (tests may build this slice alone).
+        if (!opts?.edit && 'queueFrom' in s) Object.assign(s, freshSelection())
       })
       await get().refresh()
     },

@@ -68,6 +68,13 @@ export function useSel<T>(selector: (s: FullState) => T): T {
 /** A slice creator that sees the whole store. */
 export type FullSlice<T> = StateCreator<FullState, [['zustand/immer', never]], [], T>
 
+/** What is selected, inspected and paged to: it belongs to one run's journal, and another scenario starts without it. */
+export type RunSelection = Pick<SelectionSlice, 'selection' | 'inspecting' | 'cdSid' | 'cdFrom' | 'walkAt' | 'hostCommand' | 'memPage' | 'memRange' | 'trapFrom' | 'queueFrom'>
+
+export function freshSelection(): RunSelection {
+  return { selection: null, inspecting: null, cdSid: null, cdFrom: 0, walkAt: null, hostCommand: null, memPage: null, memRange: null, trapFrom: null, queueFrom: { cmdq: null, evtq: null, hostq: null, shadowq: null } }
+}
+
 export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): FullSlice<SelectionSlice> {
   return (set, get) => {
     /** Fetch `parts` of the view at the cursor (one round trip, after the fetches before it). */
@@ -79,21 +86,12 @@ export function createSelectionSlice(engine: EnginePort, fetcher: ViewFetcher): 
       await fetchParts(['smmu'])
     }
     return {
-      selection: null,
-      inspecting: null,
+      ...freshSelection(),
       centreTab: 'queues',
       strtabWindow: { from: 0, to: 32 },
-      cdSid: null,
-      cdFrom: 0,
-      walkAt: null,
       smmu: null,
       hyp: null,
       timeline: null,
-      hostCommand: null,
-      memPage: null,
-      memRange: null,
-      trapFrom: null,
-      queueFrom: { cmdq: null, evtq: null, hostq: null, shadowq: null },
 
       select: (sel, inspect) =>
         update((s) => {

@@ -395,6 +395,32 @@ describe('one round trip per step', () => {
     expect(store.getState().queueFrom).toEqual({ cmdq: null, evtq: null, hostq: 2400, shadowq: null })
   })
 
+  test('another scenario starts with nothing selected or paged; an edit of the one on screen keeps both', async () => {
+    const { engine } = fakeEngine(small)
+    const store = createAppStore(engine)
+    await store.getState().load('{"first": 1}')
+    const pick = async () => {
+      await store.getState().setQueueFrom('hostq', 2400)
+      await store.getState().setTrapFrom(40)
+      await store.getState().setMemRange({ from: '0x40000000', to: '0x40100000' })
+      await store.getState().select({ kind: 'sid', sid: 8 }, { kind: 'ste', sid: 8 })
+    }
+    await pick()
+    await store.getState().load('{"first": 1, "edited": true}', { edit: true })
+    expect(store.getState().queueFrom.hostq).toBe(2400)
+    expect(store.getState().trapFrom).toBe(40)
+    expect(store.getState().selection).toEqual({ kind: 'sid', sid: 8 })
+    await store.getState().load('{"second": 1}')
+    const s = store.getState()
+    expect(s.queueFrom).toEqual({ cmdq: null, evtq: null, hostq: null, shadowq: null })
+    expect([s.trapFrom, s.memRange, s.selection, s.inspecting]).toEqual([null, null, null, null])
+    // A scenario that does not load leaves the one on screen, and what is picked in it, as they were.
+    await pick()
+    await store.getState().load('{"bad": 1}')
+    expect(store.getState().queueFrom.hostq).toBe(2400)
+    expect(store.getState().selection).toEqual({ kind: 'sid', sid: 8 })
+  })
+
   test('the journal as JSONL: the worker\'s pieces joined in order', async () => {
     const { engine, calls } = fakeEngine(small)
     const store = createAppStore(engine)

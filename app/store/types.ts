@@ -14,8 +14,12 @@ export interface ScenarioSlice {
   /** Why the last share link could not be opened (the work on screen was left as it was). */
   linkError: string | null
   loading: boolean
-  /** Load scenario text; on success open at `cursor` (clamped) or, by default, at the end of the run. */
-  load: (json: string, opts?: { readonly cursor?: number }) => Promise<void>
+  /**
+   * Load scenario text; on success open at `cursor` (clamped) or, by default, at the end of the run. What is
+   * selected, inspected and paged to is cleared, unless the text is an `edit` of the scenario on screen (the
+   * editor's Run): a user changing a scenario keeps looking at the same SID, page or queue slots.
+   */
+  load: (json: string, opts?: { readonly cursor?: number; readonly edit?: boolean }) => Promise<void>
   /** Open the built-in default scenario, unless another scenario was asked for first (a share link). */
   loadDefault: () => Promise<void>
   /** The built-in scenarios (fetched once by `loadLibrary`). */
