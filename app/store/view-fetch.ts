@@ -19,9 +19,9 @@
  */
 import { castDraft, freeze } from 'immer'
 import type { CursorMove, HeldPart, HypViewRequest, MoveResult, MoveViewRequest, SmmuViewRequest } from '../../engine/api-types'
+import { applyDelta } from '../../engine/views/delta'
 import type { EnginePort } from '../bridge/engine-port'
 import { STEP_CALLS } from './navigate'
-import { applyDelta } from '../../engine/views/delta'
 import { reuse } from './reuse'
 import type { FullState } from './selection-slice'
 
