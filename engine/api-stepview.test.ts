@@ -113,6 +113,14 @@ describe('stepView', () => {
     expect(JSON.stringify(back.view.registers).length).toBeLessThan(JSON.stringify(start).length / 2)
   })
 
+  test('a part that is null (no hypervisor in this run) and stays null is left out too', () => {
+    const { e } = loaded()
+    const first = e.stepView(0, { kind: 'seek', to: 3 }, { hyp: { registers: true } })
+    expect(first.view.hyp).toBeNull()
+    const next = e.stepView(3, { kind: 'seek', to: 4 }, { hyp: { registers: true }, held: { hyp: first.answer } })
+    expect([next.same, next.patched]).toEqual([['hyp'], []])
+  })
+
   test('a changed part held under a known answer is sent as its changes; with the held value they are the part', () => {
     const { e, records } = loaded()
     const req = { registers: true, evtq: {}, journal: { from: 0, to: 10 } }

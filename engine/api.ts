@@ -39,8 +39,7 @@ import { registerRows } from './views/registers'
 import { smmuView } from './views/smmu'
 import { hypView, noMap, smmuViewUnderPkvm } from './views/hyp'
 import { timelineView } from './views/timeline'
-import { encodeDelta } from './views/delta'
-import { sameView } from './views/same'
+import { encodeDelta, unchanged } from './views/delta'
 import { BUILTINS } from './scenario/builtin'
 import { HEAVY } from './scenario/builtin/heavy'
 
@@ -390,16 +389,17 @@ class Engine implements EngineApi {
       if (recent === undefined) this.sent.set(p, (recent = new Map<number, unknown>()))
       const at = have?.[p]
       if (at !== undefined && recent.has(at)) {
+        // One walk: equal, or only what changed travels (and is decoded on the page's main thread). A part may be null (no hypervisor).
         const was = recent.get(at)
-        if (sameView(was, v)) {
+        const d = encodeDelta(was, v)
+        if (Object.is(was, v) || unchanged(d)) {
           same.push(p)
           // Still held: the newest again, so the answers that follow (four look-aheads each) do not push it out.
           recent.delete(at)
           recent.set(at, v)
           continue
         }
-        // Changed: only what changed travels (and is decoded on the page's main thread).
-        deltas[p] = encodeDelta(was, v)
+        deltas[p] = d
         patched.push(p)
       }
       recent.set(answer, v)

@@ -61,6 +61,11 @@ export function rowKey(prev: readonly unknown[], next: readonly unknown[]): stri
   return undefined
 }
 
+/** Whether a delta says the whole value is the held one. */
+export function unchanged(delta: unknown): boolean {
+  return isPlain(delta) && Object.hasOwn(delta, SAME)
+}
+
 /** `next` as its changes against `held` (see the file comment). */
 export function encodeDelta(held: unknown, next: unknown): unknown {
   if (typeof next !== 'object' || next === null) return next
@@ -83,8 +88,9 @@ function encodeArray(held: readonly unknown[], next: readonly unknown[]): unknow
     const k = (e as Plain)[key]
     const old = byKey.get(k)
     if (old === undefined) return e
-    // A changed row keeps its key field as is (a primitive): the receiver finds the held row by it.
-    return sameView(old, e) ? k : encodeDelta(old, e)
+    // An unchanged row is its key; a changed one keeps its key field as is (a primitive): the receiver finds the held row by it.
+    const d = encodeDelta(old, e)
+    return unchanged(d) ? k : d
   })
   return { [ROWS]: key, items }
 }
