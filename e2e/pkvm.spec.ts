@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import { encodeShareUrl } from '../engine/scenario/url'
 import bootPkvm from '../engine/scenario/builtin/boot-pkvm.json' with { type: 'json' }
 
@@ -291,6 +291,86 @@ test('keyboard stepping backwards with Alt, the timeline slider, and collapsing 
   await expect(page.getByTestId('cursor')).toHaveText(`${c} / ${end}`)
   await page.keyboard.press('ArrowRight')
   await expect(journal.locator(`#j-${c + 1}`)).toHaveCount(1)
+})
+
+/**
+ * The columns of `el`'s screenshot where `match` holds for every pixel of the first `height` rows (a line drawn
+ * across the strip; the accent thumb, round, is tested on its middle rows), decoded in the page's own canvas.
+ */
+async function lineColumns(page: Page, el: Locator, match: 'dark' | 'accent', lineHeight = 26): Promise<number[]> {
+  const png = (await el.screenshot()).toString('base64')
+  return page.evaluate(
+    async ({ png, match, lineHeight }) => {
+      // From the bytes, not a data: URL (the app's content security policy allows no such fetch).
+      const img = await createImageBitmap(new Blob([Uint8Array.from(atob(png), (ch) => ch.charCodeAt(0))], { type: 'image/png' }))
+      const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d')!
+      ctx.drawImage(img, 0, 0)
+      const { data, width, height } = ctx.getImageData(0, 0, img.width, img.height)
+      // Light scheme: --fg is #111827, --accent #1d4ed8. The accent thumb is round: its middle rows only.
+      const rows = match === 'dark' ? [0, Math.min(lineHeight, height)] : [Math.floor(height / 2) - 1, Math.floor(height / 2) + 1]
+      const hit = (i: number) => (match === 'dark' ? data[i] < 60 && data[i + 1] < 60 && data[i + 2] < 80 : data[i] < 80 && data[i + 1] < 120 && data[i + 2] > 170)
+      const cols: number[] = []
+      for (let x = 0; x < width; x++) {
+        let all = true
+        for (let y = rows[0]; y < rows[1] && all; y++) all = hit((y * width + x) * 4)
+        if (all) cols.push(x)
+      }
+      return cols
+    },
+    { png, match, lineHeight },
+  )
+}
+
+test('the timeline strip draws its cursor line where the cursor is, and the cursor slider its thumb', async ({ page }) => {
+  await openPkvm(page)
+  const end = Number((await page.getByTestId('cursor').innerText()).split('/')[1])
+  const strip = page.getByRole('slider', { name: 'Timeline' })
+  await expect(strip).toHaveAttribute('aria-valuemax', String(end))
+  const wrap = page.locator('.timeline-wrap')
+  const width = (await wrap.boundingBox())!.width
+  // Measured with nothing focused: a focus ring is a line around the strip.
+  const blur = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+  const line = async () => {
+    const cols = await lineColumns(page, wrap, 'dark')
+    expect(cols.length, 'a line across the strip').toBeGreaterThan(0)
+    expect(cols.length, `one line 2 px wide, found columns ${cols.join(', ')}`).toBeLessThanOrEqual(2)
+    return (cols[0] + cols[cols.length - 1]) / 2
+  }
+  // At the end of the run the line is at the strip's right edge.
+  await page.keyboard.press('Shift+F8')
+  await expect(page.getByTestId('cursor')).toHaveText(`${end} / ${end}`)
+  await blur()
+  await expect.poll(line).toBeGreaterThan(width - 3)
+  // A press on the strip moves the cursor to the record under the pointer, and the line is drawn there.
+  for (const f of [0.25, 0.6]) {
+    const before = await cursorOf(page)
+    await strip.click({ position: { x: Math.round(width * f), y: 13 } })
+    await expect.poll(() => cursorOf(page)).not.toBe(before)
+    await blur()
+    await expect.poll(line).toBeGreaterThan(width * f - 2.5)
+    expect(await line()).toBeLessThan(width * f + 2.5)
+  }
+  // The slider's thumb sits where the cursor is along its track (Chromium's thumb travels the track less its width).
+  const scrub = page.getByRole('slider', { name: 'Cursor', exact: true })
+  const track = (await scrub.boundingBox())!
+  const thumb = async () => {
+    const cols = await lineColumns(page, scrub, 'accent')
+    expect(cols.length, 'the thumb is drawn on the track').toBeGreaterThan(4)
+    return (cols[0] + cols[cols.length - 1]) / 2
+  }
+  const at = async (c: number) => {
+    await expect(page.getByTestId('cursor')).toHaveText(`${c} / ${end}`)
+    await blur()
+    const expected = 7 + ((track.width - 14) * c) / end
+    await expect.poll(thumb).toBeGreaterThan(expected - 2)
+    expect(await thumb()).toBeLessThan(expected + 2)
+  }
+  await page.keyboard.press('Alt+Shift+F8')
+  await at(0)
+  await page.keyboard.press('Shift+F8')
+  await at(end)
+  await scrub.fill(String(Math.round(end / 3)))
+  await at(Math.round(end / 3))
 })
 
 test('stepping keeps the panels still: the queues stay put as the cursor enters and leaves queue work, the entry at the cursor is in view, the journal scrolls by pages', async ({ page }) => {

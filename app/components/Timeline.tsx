@@ -1,4 +1,4 @@
-import { memo, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react'
+import { memo, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type PointerEvent } from 'react'
 import { useApp } from '../store/context'
 import { useSel } from '../store/selection-slice'
 import { lastAtOrBefore, stripGeometry, type StripGeometry } from './timeline-geometry'
@@ -24,16 +24,19 @@ const StripShapes = memo(function StripShapes({ g }: { g: StripGeometry }) {
 })
 
 /**
- * The cursor over the strip: an element of its own, moved by a transform,
- * so a step repaints neither the strip's shapes nor anything around it. It
- * moves by whole pixels, as the strip is binned: Chromium lays out its
- * compositor layers again whenever the transform changes (about 1 ms a
- * frame here, measured), and in a long run a step moves the line by a
- * thousandth of a pixel, so the line stands still until the cursor enters
- * the next pixel column.
+ * The cursor over the strip: an element over the whole strip whose
+ * background is a 2 px line (a gradient with hard stops at --x), so a step
+ * repaints one background and nothing else. Chromium lays out all its
+ * compositor layers again (about 1 ms a frame here, measured) when a
+ * painted area changes its bounds or a transform moves, and it did at every
+ * step the line moved while the line was an element of its own moved by a
+ * transform (or a small background moved by background-position, whose
+ * painted area is the tile); this background fills the strip wherever the
+ * line is. The line moves by whole pixels, as the strip is binned per pixel
+ * column.
  */
 function StripCursor({ x }: { x: number }) {
-  return <div className="tcursor" aria-hidden="true" style={{ transform: `translateX(${Math.round(x)}px)` }} />
+  return <div className="tcursor" aria-hidden="true" style={{ '--x': `${Math.round(x) - 1}px` } as CSSProperties} />
 }
 
 /**
