@@ -294,8 +294,8 @@ test('keyboard stepping backwards with Alt, the timeline slider, and collapsing 
 })
 
 /**
- * The columns of `el`'s screenshot where `match` holds for every pixel of the first `height` rows (a line drawn
- * across the strip; the accent thumb, round, is tested on its middle rows), decoded in the page's own canvas.
+ * The columns of `el`'s screenshot where `match` holds for every pixel of its first `lineHeight` rows (a line drawn
+ * across the strip, 26 px high; the accent thumb, round, is tested on its middle rows), decoded in the page's own canvas.
  */
 async function lineColumns(page: Page, el: Locator, match: 'dark' | 'accent', lineHeight = 26): Promise<number[]> {
   const png = (await el.screenshot()).toString('base64')
@@ -350,7 +350,7 @@ test('the timeline strip draws its cursor line where the cursor is, and the curs
     await expect.poll(line).toBeGreaterThan(width * f - 2.5)
     expect(await line()).toBeLessThan(width * f + 2.5)
   }
-  // The slider's thumb sits where the cursor is along its track (Chromium's thumb travels the track less its width).
+  // The slider's thumb sits where the cursor is along its track: its centre travels the track less its 14 px width.
   const scrub = page.getByRole('slider', { name: 'Cursor', exact: true })
   const track = (await scrub.boundingBox())!
   const thumb = async () => {
