@@ -337,6 +337,10 @@ describe('one round trip per step', () => {
     await store.getState().stepInto() // 1 -> 2: record 1 is an mmio: PROD 0x1, changed
     expect(store.getState().view?.registers).not.toBe(before)
     expect(store.getState().view?.registers?.[0]).toMatchObject({ value: '0x1', changed: true })
+    // Fetched again where nothing moved: the register file and queues are the store's own object.
+    const view = store.getState().view
+    await store.getState().refresh()
+    expect(store.getState().view).toBe(view)
   })
 
   test('a part the worker leaves out as unchanged is the one the store holds', async () => {

@@ -24,6 +24,7 @@ import type { EnginePort } from '../bridge/engine-port'
 import { STEP_CALLS } from './navigate'
 import { reuse } from './reuse'
 import type { FullState } from './selection-slice'
+import type { StateView } from './types'
 
 export type ViewPart = 'journal' | 'state' | 'smmu'
 
@@ -45,6 +46,16 @@ interface Reused {
   readonly view: FullState['view'] | undefined
   readonly smmu: FullState['smmu'] | undefined
   readonly hyp: FullState['hyp'] | undefined
+}
+
+/**
+ * The register file and queues: the store's own object when every field is
+ * (each part was already matched with the store's by reuse, or taken from it
+ * or rebuilt from it as the answer said), so nothing that reads it draws again.
+ */
+function stateView(held: StateView | null, next: StateView): StateView {
+  if (held === null) return next
+  return (Object.keys(next) as (keyof StateView)[]).every((k) => Object.is(held[k], next[k])) ? held : next
 }
 
 /**
@@ -325,20 +336,10 @@ export class ViewFetcher {
     // patched is its changes against the one the store holds, and rebuilding it shares the store's objects as reuse would.
     const kept = new Set(r.same)
     const patched = new Set(r.patched)
-    const sent = <T>(p: HeldPart, held: T, value: unknown): T => (kept.has(p) ? held : patched.has(p) ? applyDelta(held, value) : (value as T))
-    const part = <T>(p: HeldPart, held: T, value: unknown): T => (kept.has(p) || patched.has(p) ? sent(p, held, value) : reuse(held, value as T))
+    const part = <T>(p: HeldPart, held: T, value: unknown): T => (kept.has(p) ? held : patched.has(p) ? applyDelta(held, value) : reuse(held, value as T))
     return {
       journal: has('journal') ? part('journal', prev.journalRows, vm.journal ?? []) : undefined,
-      // The register file and queues are shared with the store by the one reuse of the whole.
-      view: has('state')
-        ? reuse(prev.view, {
-            cursor: vm.cursor,
-            records: vm.records,
-            registers: sent('registers', prev.view?.registers, vm.registers),
-            cmdq: sent('cmdq', prev.view?.cmdq, vm.cmdq),
-            evtq: sent('evtq', prev.view?.evtq, vm.evtq),
-          })
-        : undefined,
+      view: has('state') ? stateView(prev.view, { cursor: vm.cursor, records: vm.records, registers: part('registers', prev.view?.registers, vm.registers), cmdq: part('cmdq', prev.view?.cmdq, vm.cmdq), evtq: part('evtq', prev.view?.evtq, vm.evtq) }) : undefined,
       smmu: has('smmu') ? part('smmu', prev.smmu, vm.smmu ?? null) : undefined,
       hyp: has('smmu') ? part('hyp', prev.hyp, vm.hyp ?? null) : undefined,
     }
