@@ -26,6 +26,7 @@ import { BUILTINS } from '../engine/scenario/builtin'
 import { encodeShareUrl } from '../engine/scenario/url'
 import { budget, median, quantile, row, table, type Row } from './rows'
 import { heavyScenario } from './seek'
+import { STEP_KEYS } from './step-keys'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // Another build and port can be measured side by side with the shared dist/ (before/after a change).
@@ -252,14 +253,13 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
     const records = (await cursorText(page)).split('/')[1].trim()
     if (heavy) rows.push(row({ name: `ui: open ${id} link`, value: openMs, unit: 'ms', note: `run in the worker to ${records} records, then the view at cursor ${at}` }))
     await page.locator('body').click({ position: { x: 5, y: 5 } })
-    const keys = [...Array<string>(30).fill('F11'), ...Array<string>(15).fill('Alt+F11'), ...Array<string>(10).fill('F10'), ...Array<string>(10).fill('Alt+F10')]
     for (const k of ['F11', 'Alt+F11', 'F11', 'Alt+F11']) await timedKey(page, k)
     const samples: number[] = []
     let still = 0
     const trace = process.env.SMMUSCOPE_BENCH_TRACE
     if (trace) await browser.startTracing(page, { path: `${trace}-${id.split(' ')[0]}.json`, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing'] })
     const presses: { key: string; ms: number; moved: boolean }[] = []
-    for (const k of keys) {
+    for (const k of STEP_KEYS) {
       const before = await cursorText(page)
       const s = await timedKey(page, k)
       const moved = s.changed && (await cursorText(page)) !== before
@@ -273,7 +273,7 @@ async function stepping(browser: Browser, id: string, scenario: unknown, at: num
     }
     if (process.env.SMMUSCOPE_BENCH_SAMPLES || trace) console.log(id, samples.map((x) => x.toFixed(1)).join(' '))
     const note = `${samples.length} presses of F11, Alt+F11, F10, Alt+F10 from cursor ${at} of ${records}; median ${median(samples).toFixed(1)} ms${still ? `; ${still} did not move` : ''}`
-    if (samples.length < keys.length / 2) rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, `only ${samples.length} of ${keys.length} presses moved the cursor`))
+    if (samples.length < STEP_KEYS.length / 2) rows.push(budget(`ui_step p95 ${id}`, NaN, 'ms', FRAME_MS, `only ${samples.length} of ${STEP_KEYS.length} presses moved the cursor`))
     else rows.push(budget(`ui_step p95 ${id}`, quantile(samples, 0.95), 'ms', FRAME_MS, note))
     if (heavy) {
       const sc = await scrollFrames(page)

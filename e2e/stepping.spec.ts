@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
+import { STEP_KEYS } from '../bench/step-keys'
 import { encodeShareUrl } from '../engine/scenario/url'
 import bootPkvm from '../engine/scenario/builtin/boot-pkvm.json' with { type: 'json' }
 import rawCmdq from '../engine/scenario/builtin/raw-cmdq.json' with { type: 'json' }
@@ -94,13 +95,11 @@ async function lateChanges(page: Page, keys: readonly string[]): Promise<string[
   return late
 }
 
-const BENCH_KEYS = [...Array<string>(30).fill('F11'), ...Array<string>(15).fill('Alt+F11'), ...Array<string>(10).fill('F10'), ...Array<string>(10).fill('Alt+F10')]
-
 for (const [name, scenario, at] of [['raw-cmdq (the default)', rawCmdq, 40], ['boot-pkvm', bootPkvm, 300]] as const) {
   test(`${name}: each step is drawn in one go, nothing on the page changing again in a later frame (registers a step moves stay as they are until the list scrolls)`, async ({ page }) => {
     await page.goto('/' + encodeShareUrl(scenario, at))
     await expect(page.getByTestId('cursor')).toHaveText(new RegExp(`^${at} /`))
     // The bench's presses (bench/ui.ts), which once took up to three frames here.
-    expect(await lateChanges(page, BENCH_KEYS)).toEqual([])
+    expect(await lateChanges(page, STEP_KEYS)).toEqual([])
   })
 }
