@@ -127,6 +127,9 @@ interface StepSample {
  */
 const STEP_PROBE = `(() => {
   const s = { t0: -1, last: -1, painted: -1 }
+  // A message posted from a frame's requestAnimationFrame callback runs once that frame is drawn. One channel,
+  // opened here: a new one in every callback would open a pipe to the browser inside the time measured.
+  const ch = new MessageChannel()
   let resolve
   s.done = new Promise((r) => { resolve = r })
   const finish = (v) => {
@@ -135,9 +138,6 @@ const STEP_PROBE = `(() => {
     window.removeEventListener('keydown', s.onKey, { capture: true })
     resolve(v)
   }
-  // A message posted from a frame's requestAnimationFrame callback runs once that frame is drawn. One channel,
-  // opened here: a new one in every callback would open a pipe to the browser inside the time measured.
-  const ch = new MessageChannel()
   ch.port1.onmessage = (e) => {
     const at = e.data
     if (s.last !== at) return
@@ -145,7 +145,9 @@ const STEP_PROBE = `(() => {
     const painted = s.painted
     setTimeout(() => { if (s.painted === painted && s.last === at) finish({ ms: painted - s.t0, changed: true }) }, 150)
   }
+  // Only changes after the key count (the key's own listener, below, runs before the app's).
   s.mo = new MutationObserver(() => {
+    if (s.t0 < 0) return
     s.last = performance.now()
     requestAnimationFrame(() => ch.port2.postMessage(s.last))
   })
