@@ -84,8 +84,8 @@ export function createScenarioSlice(engine: EnginePort): Slice<ScenarioSlice> {
         s.cursor = Math.max(0, Math.min(summary.records, opts?.cursor ?? summary.records))
         s.stoppedAt = null
         s.view = null
-        // The selection slice, when the store has it (tests may build this slice alone).
-        if (!opts?.edit && 'queueFrom' in s) Object.assign(s, freshSelection())
+        // The store's selection slice (this slice sees only AppState): another run starts with nothing selected.
+        if (!opts?.edit) Object.assign(s, freshSelection())
       })
       await get().refresh()
     },

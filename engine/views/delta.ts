@@ -66,7 +66,15 @@ export function unchanged(delta: unknown): boolean {
   return isPlain(delta) && Object.hasOwn(delta, SAME)
 }
 
-/** `next` as its changes against `held` (see the file comment). */
+/**
+ * `next` as its changes against `held` (see the file comment). Equality is
+ * tested first with `sameView`, which allocates nothing: most parts of a
+ * step are unchanged and cost one walk. A changed part is walked again at
+ * each level on the way down to what changed; encoding in a single walk
+ * instead (building each level's delta, then dropping it when all its
+ * children were equal) measured slower on the heavy scenario's step views
+ * (0.58–0.65 against 0.30–0.42 ms a step), as for `reuse` on the page.
+ */
 export function encodeDelta(held: unknown, next: unknown): unknown {
   if (typeof next !== 'object' || next === null) return next
   if (sameView(held, next)) return { [SAME]: true }
