@@ -389,10 +389,11 @@ class Engine implements EngineApi {
       if (recent === undefined) this.sent.set(p, (recent = new Map<number, unknown>()))
       const at = have?.[p]
       if (at !== undefined && recent.has(at)) {
-        // One walk: equal, or only what changed travels (and is decoded on the page's main thread). A part may be null (no hypervisor).
+        // One walk: equal, or only what changed travels (and is decoded on the page's main thread).
         const was = recent.get(at)
         const d = encodeDelta(was, v)
-        if (Object.is(was, v) || unchanged(d)) {
+        // A part that stays null (no hypervisor in the run) is sent as itself, not as the marker.
+        if (unchanged(d) || (was === null && v === null)) {
           same.push(p)
           // Still held: the newest again, so the answers that follow (four look-aheads each) do not push it out.
           recent.delete(at)

@@ -27,6 +27,8 @@ import { sameView } from './same'
 
 const SAME = '@same'
 const ROWS = '@rows'
+/** The one marker the encoder gives for "the held value": most rows of a step are unchanged, and none allocates. */
+const SAME_MARK: Readonly<Plain> = Object.freeze({ [SAME]: true })
 
 /** Fields that name a row: arrays of rows are matched by them, not by position (a scrolled window shifts its rows). */
 const ROW_KEYS = ['i', 'record', 'index', 'sid', 'seq', 'name'] as const
@@ -61,9 +63,9 @@ export function rowKey(prev: readonly unknown[], next: readonly unknown[]): stri
   return undefined
 }
 
-/** Whether a delta says the whole value is the held one. */
+/** Whether a delta from encodeDelta says the whole value is the held one (on the side that encoded it). */
 export function unchanged(delta: unknown): boolean {
-  return isPlain(delta) && Object.hasOwn(delta, SAME)
+  return delta === SAME_MARK
 }
 
 /**
@@ -77,7 +79,7 @@ export function unchanged(delta: unknown): boolean {
  */
 export function encodeDelta(held: unknown, next: unknown): unknown {
   if (typeof next !== 'object' || next === null) return next
-  if (sameView(held, next)) return { [SAME]: true }
+  if (sameView(held, next)) return SAME_MARK
   if (Array.isArray(held) && Array.isArray(next)) return encodeArray(held as readonly unknown[], next as readonly unknown[])
   if (isPlain(held) && isPlain(next)) {
     const out: Plain = {}
