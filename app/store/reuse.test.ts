@@ -52,6 +52,14 @@ describe('reuse: unchanged parts of a view keep their identity', () => {
     expect(reuse(one, { a: 1, b: 2 })).toEqual({ a: 1, b: 2 })
   })
 
+  test('a key named __proto__ is kept as a key, and its unchanged value shared', () => {
+    const prev = JSON.parse('{"__proto__": {"v": 1}, "n": 1}') as Record<string, unknown>
+    const r = reuse(prev, JSON.parse('{"__proto__": {"v": 1}, "n": 2}') as Record<string, unknown>)
+    expect(Object.keys(r)).toEqual(['__proto__', 'n'])
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype)
+    expect(r['__proto__']).toBe(prev['__proto__'])
+  })
+
   test('a window that lost its last rows keeps the others; one that gained rows keeps the old ones', () => {
     const row = (i: number) => ({ i, text: `r${i}` })
     const prev = [row(1), row(2), row(3)]

@@ -8,7 +8,7 @@
  * part sent as a delta keeps the same objects this would.
  */
 
-import { isPlain, rowKey, type Plain } from '../../engine/views/delta'
+import { isPlain, mapPlain, rowKey, type Plain } from '../../engine/views/delta'
 import { sameView } from '../../engine/views/same'
 
 function reuseArray(prev: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
@@ -19,12 +19,6 @@ function reuseArray(prev: readonly unknown[], next: readonly unknown[]): readonl
     const old = byKey !== undefined ? byKey.get((e as Plain)[key!]) : prev[k]
     return old === undefined ? e : reuse(old, e)
   })
-}
-
-function reuseObject(prev: Plain, next: Plain): Plain {
-  const out: Plain = {}
-  for (const k of Object.keys(next)) out[k] = Object.hasOwn(prev, k) ? reuse(prev[k], next[k]) : next[k]
-  return out
 }
 
 /**
@@ -39,6 +33,6 @@ function reuseObject(prev: Plain, next: Plain): Plain {
 export function reuse<T>(prev: unknown, next: T): T {
   if (sameView(prev, next)) return prev as T
   if (Array.isArray(prev) && Array.isArray(next)) return reuseArray(prev, next) as T
-  if (isPlain(prev) && isPlain(next)) return reuseObject(prev, next) as T
+  if (isPlain(prev) && isPlain(next)) return mapPlain(next, (k) => (Object.hasOwn(prev, k) ? reuse(prev[k], next[k]) : next[k])) as T
   return next
 }

@@ -66,6 +66,14 @@ describe('view deltas', () => {
     expect(() => applyDelta({}, encodeDelta({ a: { b: 1 }, c: 1 }, { a: { b: 1 }, c: 2 }))).toThrow(/held value is missing/)
   })
 
+  test('a key named __proto__ is a key like any other, not the prototype (fast-check found {} against { __proto__: false })', () => {
+    const next = JSON.parse('{"__proto__": false, "a": {"__proto__": [1]}}') as unknown
+    const d = encodeDelta({}, next)
+    expect(Object.keys(d as object)).toEqual(['__proto__', 'a'])
+    expect(applyDelta({}, structuredClone(d))).toEqual(next)
+    expect(applyDelta(structuredClone(next), structuredClone(encodeDelta(next, JSON.parse('{"__proto__": true, "a": {"__proto__": [1]}}'))))).toEqual(JSON.parse('{"__proto__": true, "a": {"__proto__": [1]}}'))
+  })
+
   prop.prop([json, json])('any JSON value rebuilds from its delta against any other, through the structured clone', (held, next) => {
     expect(applyDelta(structuredClone(held), structuredClone(encodeDelta(held, next)))).toEqual(next)
   })

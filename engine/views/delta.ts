@@ -63,6 +63,21 @@ export function rowKey(prev: readonly unknown[], next: readonly unknown[]): stri
   return undefined
 }
 
+/**
+ * A plain object with the keys of `next`, each value `value(k)`: the
+ * object branch of encodeDelta and of the page's reuse. Every key becomes
+ * an own property, "__proto__" too (an assignment to it would set the
+ * prototype and drop the key; a value from JSON may have it).
+ */
+export function mapPlain(next: Plain, value: (k: string) => unknown): Plain {
+  const out: Plain = {}
+  for (const k of Object.keys(next)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: value(k), enumerable: true, writable: true, configurable: true })
+    else out[k] = value(k)
+  }
+  return out
+}
+
 /** Whether a delta from encodeDelta says the whole value is the held one (on the side that encoded it). */
 export function unchanged(delta: unknown): boolean {
   return delta === SAME_MARK
@@ -81,11 +96,7 @@ export function encodeDelta(held: unknown, next: unknown): unknown {
   if (typeof next !== 'object' || next === null) return next
   if (sameView(held, next)) return SAME_MARK
   if (Array.isArray(held) && Array.isArray(next)) return encodeArray(held as readonly unknown[], next as readonly unknown[])
-  if (isPlain(held) && isPlain(next)) {
-    const out: Plain = {}
-    for (const k of Object.keys(next)) out[k] = Object.hasOwn(held, k) ? encodeDelta(held[k], next[k]) : next[k]
-    return out
-  }
+  if (isPlain(held) && isPlain(next)) return mapPlain(next, (k) => (Object.hasOwn(held, k) ? encodeDelta(held[k], next[k]) : next[k]))
   return next
 }
 
